@@ -1,0 +1,5 @@
+"""Allow ``python -m signalfire``."""
+
+from signalfire.cli import app
+
+app()

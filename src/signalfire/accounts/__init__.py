@@ -1,0 +1,1 @@
+"""Agencies, users, roles, sessions, API tokens and second factors."""

@@ -1,0 +1,43 @@
+"""The FastAPI application: routers, error handling, middleware."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+import signalfire
+from signalfire.accounts.router import auth_router
+from signalfire.accounts.router import router as accounts_router
+from signalfire.api import audit, ops, problems
+from signalfire.api.deps import undeclared_routes
+from signalfire.api.middleware import AccessLog, BodyLimit
+from signalfire.core.config import Settings, get_settings
+from signalfire.core.runtime import Runtime, build_runtime
+
+
+class UndeclaredPermissionError(RuntimeError):
+    """A route declares no permission; the default is deny, so it may not be served."""
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    """Build the API for ``runtime`` (by default, from the process settings)."""
+    runtime = runtime or build_runtime(get_settings())
+    settings: Settings = runtime.settings
+    app = FastAPI(
+        title="Signalfire",
+        version=signalfire.__version__,
+        summary="Open public-safety operations platform API.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    problems.install(app)
+    for router in (ops.router, auth_router, accounts_router, audit.router):
+        app.include_router(router)
+    missing = undeclared_routes(app.routes)
+    if missing:
+        raise UndeclaredPermissionError(
+            f"routes without a declared permission: {', '.join(missing)}"
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(AccessLog)
+    return app

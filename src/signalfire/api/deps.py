@@ -1,0 +1,164 @@
+"""Request dependencies: the database session, the caller, permissions, justification.
+
+Every route declares exactly one permission with :func:`requires`, or declares itself
+:data:`PUBLIC`; :func:`undeclared_routes` finds any that did neither, and the app refuses
+to start with one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from typing import Annotated, Any, Final
+
+from fastapi import Depends, Header, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+
+from signalfire.accounts import sessions
+from signalfire.core.auth.actor import Actor, Justification
+from signalfire.core.auth.permissions import Perm
+from signalfire.core.errors import DomainError, Forbidden, Invalid, Unauthorized
+from signalfire.core.events import AccessDenied, emit
+from signalfire.core.runtime import Runtime
+
+PUBLIC: Final = "public"
+_MARK = "signalfire_permission"
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The install this app serves."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed on success, rolled back on error.
+
+    A denial (403) is audited in its own transaction after the rollback; errors that
+    say so (a refused login's failure count) keep their side effects.
+    """
+    with get_runtime(request).sessions() as db:
+        try:
+            yield db
+            db.commit()
+        except DomainError as exc:
+            if exc.keep_side_effects:
+                db.commit()
+                raise
+            db.rollback()
+            if isinstance(exc, Forbidden):
+                _audit_denial(db, request, exc)
+                db.commit()
+            raise
+        except BaseException:
+            db.rollback()
+            raise
+
+
+def _audit_denial(db: Session, request: Request, exc: Forbidden) -> None:
+    actor: Actor | None = getattr(request.state, "actor", None)
+    emit(
+        db,
+        AccessDenied(
+            actor=actor.ref() if actor else None,
+            agency_id=actor.agency_id if actor else None,
+            outcome="denied",
+            permission=exc.extra.get("permission"),
+            method=request.method,
+            path=request.url.path,
+            reason=exc.detail,
+        ),
+    )
+
+
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token from ``Authorization: Bearer`` or, for the console, the session cookie."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    cookie_name = get_runtime(request).settings.auth.cookie_name
+    return request.cookies.get(cookie_name)
+
+
+def current_actor(request: Request, db: DbSession) -> Actor:
+    """The signed-in caller, or 401."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("sign in first: POST /api/auth/login, then send the token")
+    actor = sessions.authenticate(db=db, settings=get_runtime(request).settings.auth, token=token)
+    request.state.actor = actor
+    return actor
+
+
+@cache
+def requires(perm: Perm) -> Any:
+    """``Depends`` marker: the caller must hold ``perm`` (403 otherwise, audited)."""
+
+    def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        if not actor.can(perm):
+            reason = (
+                "enrol a second factor first: POST /api/auth/totp"
+                if actor.enrollment_only
+                else f"your roles do not grant {perm.value!r}"
+            )
+            raise Forbidden(reason, permission=perm.value)
+        return actor
+
+    setattr(dependency, _MARK, perm)
+    return Depends(dependency)
+
+
+def _public() -> None:
+    """Marks a route that anyone may call."""
+
+
+setattr(_public, _MARK, PUBLIC)
+Public = Depends(_public)
+
+
+def declared_permission(route: APIRoute) -> Perm | str | None:
+    """The permission ``route`` declared (``PUBLIC`` for open routes), if any."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        mark = getattr(dependant.call, _MARK, None)
+        if mark is not None:
+            return mark  # type: ignore[no-any-return]
+        pending.extend(dependant.dependencies)
+    return None
+
+
+def undeclared_routes(routes: list[Any]) -> list[str]:
+    """``METHOD path`` of every API route that declared no permission."""
+    return [
+        f"{','.join(sorted(route.methods or ()))} {route.path}"
+        for route in routes
+        if isinstance(route, APIRoute) and declared_permission(route) is None
+    ]
+
+
+def justification(
+    purpose: Annotated[
+        str | None,
+        Header(alias="X-Signalfire-Purpose", description="Why you need this data."),
+    ] = None,
+    case_number: Annotated[
+        str | None,
+        Header(alias="X-Signalfire-Case", description="The case or incident it serves."),
+    ] = None,
+) -> Justification:
+    """The stated purpose (required) and case number (optional) of a sensitive read."""
+    if not purpose or not purpose.strip():
+        raise Invalid(
+            "reading this data requires a stated purpose in the X-Signalfire-Purpose header",
+            field="X-Signalfire-Purpose",
+        )
+    return Justification(purpose=purpose.strip()[:500], case_number=(case_number or None))
+
+
+Justified = Annotated[Justification, Depends(justification)]

@@ -1,0 +1,127 @@
+"""ASGI middleware: body size limit, request ids, access log and metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from signalfire.api.problems import problem
+
+log = logging.getLogger("signalfire.access")
+
+REQUESTS = Counter(
+    "signalfire_http_requests_total", "HTTP requests handled.", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "signalfire_http_request_seconds", "Time to answer an HTTP request.", ["method", "route"]
+)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse bodies over ``max_bytes`` with 413, whether declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        state = {"received": 0, "exceeded": False, "started": False}
+
+        async def limited_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > self.max_bytes:
+                    state["exceeded"] = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if state["exceeded"]:
+                return  # the app's reaction to the cut body is replaced by our 413
+            state["started"] = True
+            await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, limited_receive, guarded_send)
+        if state["exceeded"] and not state["started"]:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413,
+            "Request body too large",
+            f"the body must not exceed {self.max_bytes} bytes",
+            slug="too-large",
+            instance=scope["path"],
+        )
+        await response(scope, receive, send)
+
+
+class AccessLog:
+    """Give each request an id, log it as JSON, and count it for ``/metrics``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            REQUESTS.labels(scope["method"], route, str(status["code"])).inc()
+            LATENCY.labels(scope["method"], route).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status["code"],
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "user": _username(scope),
+                },
+            )
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template, so metrics do not explode by id."""
+    route: Any = scope.get("route")
+    return getattr(route, "path", "unmatched")
+
+
+def _username(scope: Scope) -> str | None:
+    state: Any = scope.get("state", {})
+    actor = state.get("actor") if isinstance(state, dict) else None
+    return getattr(actor, "username", None)

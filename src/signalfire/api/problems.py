@@ -1,0 +1,105 @@
+"""RFC 9457 problem details: the one error body of the API."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from signalfire.core.errors import DomainError
+
+log = logging.getLogger("signalfire.api")
+
+PROBLEM_TYPE = "application/problem+json"
+_HTTP_TITLES = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
+
+
+def problem(
+    status: int, title: str, detail: str, *, slug: str, instance: str, **extra: Any
+) -> JSONResponse:
+    """A problem+json response."""
+    body = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    """``("body", "roles", 0)`` -> ``"body.roles[0]"``."""
+    name = ""
+    for part in location:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
+    """Pydantic's errors as ``{field, message, type}``, never echoing secret input."""
+    return [
+        {"field": _field_name(tuple(error["loc"])), "message": error["msg"], "type": error["type"]}
+        for error in raw
+    ]
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem body."""
+
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(
+            exc.status,
+            exc.title,
+            exc.detail,
+            slug=exc.type_slug,
+            instance=request.url.path,
+            **exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(list(exc.errors()))
+        if any(error["type"] == "json_invalid" for error in errors):
+            where = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+            return problem(
+                400,
+                "Malformed JSON",
+                f"the request body is not valid JSON ({where})",
+                slug="malformed-json",
+                instance=request.url.path,
+                errors=errors,
+            )
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(
+            422, "Invalid input", detail, slug="invalid", instance=request.url.path, errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = _HTTP_TITLES.get(exc.status_code, "HTTP error")
+        return problem(
+            exc.status_code,
+            title,
+            str(exc.detail),
+            slug=f"http-{exc.status_code}",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", extra={"path": request.url.path}, exc_info=exc)
+        return problem(
+            500,
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+            slug="internal",
+            instance=request.url.path,
+        )

@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: an append-only, SHA-256 hash-chained log."""

@@ -1,0 +1,146 @@
+"""Write, read and verify the audit trail."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from signalfire.core import clock
+from signalfire.core.audit import chain
+from signalfire.core.audit.models import HASHED_COLUMNS, AuditEntry, AuditHead
+from signalfire.core.errors import Conflict
+from signalfire.core.events import Event
+
+HEAD_ID = 1
+
+
+def content_of(entry: AuditEntry) -> dict[str, Any]:
+    """The hashed fields of ``entry``."""
+    return {name: getattr(entry, name) for name in HASHED_COLUMNS}
+
+
+def _lock_head(db: Session) -> AuditHead:
+    head = db.scalars(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).first()
+    if head is None:
+        raise Conflict("the audit chain has no head row; run `signalfire db upgrade`")
+    return head
+
+
+def append(db: Session, events: Sequence[Event]) -> None:
+    """Chain one entry per event onto the log, in ``db``'s transaction.
+
+    Used as a transaction listener, so it runs just before the commit of the change
+    the events describe.
+    """
+    head = _lock_head(db)
+    recorded_at = clock.now()
+    for event in events:
+        actor = event.actor
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            recorded_at=recorded_at,
+            occurred_at=event.occurred_at,
+            event_id=str(event.event_id),
+            action=event.topic,
+            outcome=event.outcome,
+            actor_user_id=actor.user_id if actor else None,
+            actor_username=actor.username if actor else None,
+            actor_agency_id=actor.agency_id if actor else None,
+            agency_id=event.agency_id,
+            record_type=event.record_type,
+            record_id=event.record_id,
+            purpose=event.purpose,
+            case_number=event.case_number,
+            details=chain.canonical_bytes(event.payload()).decode(),
+            prev_hash=head.entry_hash,
+        )
+        entry.entry_hash = chain.content_hash(content_of(entry))
+        db.add(entry)
+        head.seq, head.entry_hash = entry.seq, entry.entry_hash
+    db.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What to look for in the trail; ``None`` matches anything."""
+
+    agency_id: int | None = None
+    actor_user_id: int | None = None
+    action: str | None = None
+    outcome: str | None = None
+    record_type: str | None = None
+    record_id: str | None = None
+    case_number: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, query: Select[tuple[AuditEntry]]) -> Select[tuple[AuditEntry]]:
+        """Narrow ``query`` by every field that is set."""
+        exact = {
+            AuditEntry.agency_id: self.agency_id,
+            AuditEntry.actor_user_id: self.actor_user_id,
+            AuditEntry.action: self.action,
+            AuditEntry.outcome: self.outcome,
+            AuditEntry.record_type: self.record_type,
+            AuditEntry.record_id: self.record_id,
+            AuditEntry.case_number: self.case_number,
+        }
+        for column, value in exact.items():
+            if value is not None:
+                query = query.where(column == value)
+        if self.since is not None:
+            query = query.where(AuditEntry.recorded_at >= self.since)
+        if self.until is not None:
+            query = query.where(AuditEntry.recorded_at < self.until)
+        return query
+
+
+def search(
+    db: Session, *, where: AuditFilter, limit: int = 100, before_seq: int | None = None
+) -> list[AuditEntry]:
+    """Entries matching ``where``, newest first, paged by ``before_seq``."""
+    query = where.apply(select(AuditEntry))
+    if before_seq is not None:
+        query = query.where(AuditEntry.seq < before_seq)
+    return list(db.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))
+
+
+def details_of(entry: AuditEntry) -> dict[str, Any]:
+    """The event fields kept in ``entry``."""
+    parsed: dict[str, Any] = json.loads(entry.details)
+    return parsed
+
+
+def count(db: Session) -> int:
+    """How many entries the log holds."""
+    return db.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+def head(db: Session) -> tuple[int, str]:
+    """(seq, hash) of the last entry, as the head row records it."""
+    row = db.get(AuditHead, HEAD_ID)
+    return (row.seq, row.entry_hash) if row else (0, chain.GENESIS_HASH)
+
+
+def verify(db: Session, *, on_progress: Callable[[int], None] | None = None) -> chain.Report:
+    """Walk the whole chain and report the first altered, removed or reordered entry."""
+
+    def links() -> Iterator[chain.Link]:
+        rows = db.execute(
+            select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)
+        ).scalars()
+        for done, entry in enumerate(rows, 1):
+            if on_progress and done % 2000 == 0:
+                on_progress(done)
+            yield chain.Link(entry.seq, content_of(entry), entry.prev_hash, entry.entry_hash)
+
+    def seq_of_hash(digest: str) -> int | None:
+        return db.scalar(select(AuditEntry.seq).where(AuditEntry.entry_hash == digest))
+
+    return chain.verify(links(), head=head(db), seq_of_hash=seq_of_hash)

@@ -1,0 +1,38 @@
+"""What every command shares: the runtime, one transaction, errors as messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from signalfire.core.config import UnknownSettingError, load_settings
+from signalfire.core.db import transaction
+from signalfire.core.errors import DomainError
+from signalfire.core.runtime import Runtime, build_runtime
+
+err = Console(stderr=True)
+
+
+def runtime() -> Runtime:
+    """The install configured by the environment, or exit 2 naming the bad setting."""
+    try:
+        return build_runtime(load_settings())
+    except (ValidationError, UnknownSettingError, FileNotFoundError) as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@contextmanager
+def unit_of_work(rt: Runtime) -> Iterator[Session]:
+    """One committed transaction; a domain error becomes a message and exit code 1."""
+    try:
+        with transaction(rt.sessions) as db:
+            yield db
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {exc.detail}")
+        raise typer.Exit(1) from exc

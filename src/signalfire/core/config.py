@@ -1,0 +1,147 @@
+"""One settings tree for the whole platform.
+
+Values come, highest priority first, from keyword arguments, ``SIGNALFIRE_*``
+environment variables (nested with ``__``, e.g. ``SIGNALFIRE_AUTH__IDLE_TIMEOUT_MINUTES``)
+and an optional TOML file named by ``SIGNALFIRE_CONFIG``. Unknown keys are refused.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "SIGNALFIRE_CONFIG"
+TEST_ENV = "SIGNALFIRE_TEST_"  # read by the test suite only
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(
+        "sqlite:///var/signalfire.db",
+        description="SQLAlchemy URL. SQLite (embedded, WAL mode) by default; "
+        "postgresql+psycopg://user@host/db for PostgreSQL.",
+    )
+    echo: bool = Field(False, description="Log every SQL statement (debugging only).")
+
+
+class AuthSettings(_Section):
+    idle_timeout_minutes: int = Field(
+        30, ge=1, description="A session unused for this long expires."
+    )
+    max_session_hours: int = Field(
+        12, ge=1, description="A session expires this long after login, used or not."
+    )
+    lockout_threshold: int = Field(
+        5, ge=1, description="Failed logins in a row that lock an account."
+    )
+    lockout_minutes: int = Field(10, ge=1, description="How long a locked account stays locked.")
+    cookie_name: str = Field("signalfire_session", description="Name of the session cookie.")
+    cookie_secure: bool = Field(
+        False, description="Mark the session cookie Secure (set true behind HTTPS)."
+    )
+    totp_issuer: str = Field("Signalfire", description="Issuer name shown in authenticator apps.")
+
+
+class ApiSettings(_Section):
+    host: str = Field("127.0.0.1", description="Address the API server binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the API server listens on.")
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Requests with a larger body are refused with 413."
+    )
+
+
+class LogSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Lowest level written to the log."
+    )
+    json_format: bool = Field(True, description="Write one JSON object per line (else plain text).")
+
+
+class Settings(BaseSettings):
+    """Every setting of a Signalfire install."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SIGNALFIRE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(
+        Path("var"), description="Directory for the embedded database and files."
+    )
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get(CONFIG_FILE_ENV)
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        return tuple(sources)
+
+
+class UnknownSettingError(ValueError):
+    """A ``SIGNALFIRE_*`` environment variable names no setting."""
+
+
+def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        env = f"{prefix}{name.upper()}"
+        names.add(env)
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            names |= _known_env_names(field.annotation, f"{env}__")
+    return names
+
+
+def _check_environment(environ: dict[str, str]) -> None:
+    known = _known_env_names(Settings, "SIGNALFIRE_") | {CONFIG_FILE_ENV}
+    unknown = sorted(
+        key
+        for key in environ
+        if key.startswith("SIGNALFIRE_") and key not in known and not key.startswith(TEST_ENV)
+    )
+    if unknown:
+        raise UnknownSettingError(
+            f"unknown setting(s) in the environment: {', '.join(unknown)}; "
+            f"known ones: {', '.join(sorted(known))}"
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings; a bad value or unknown key raises an error naming it."""
+    _check_environment(dict(os.environ))
+    toml_path = os.environ.get(CONFIG_FILE_ENV)
+    if toml_path and not Path(toml_path).is_file():
+        raise FileNotFoundError(f"{CONFIG_FILE_ENV} names {toml_path!r}, which is not a file")
+    return Settings(**overrides)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,195 @@
+"""Typed events and the bus that carries them.
+
+A service never publishes directly: it calls :func:`emit`, which stages the event in
+its database transaction. Transaction listeners (the audit trail) see staged events
+just before commit, so an audit entry lands in the same transaction as the change it
+records; the bus receives them only after the commit succeeded, so no subscriber ever
+hears of a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, Literal, Protocol
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, sessionmaker
+
+from signalfire.core import clock
+
+_STAGED = "signalfire.staged_events"
+
+Outcome = Literal["allowed", "denied"]
+
+
+class ActorRef(BaseModel):
+    """Who caused an event, as the audit trail records it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    user_id: int | None
+    username: str
+    agency_id: int | None
+
+
+class Event(BaseModel):
+    """Base of every event. Subclasses set ``topic`` and add their own fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    topic: ClassVar[str] = "event"
+
+    event_id: UUID = Field(default_factory=uuid4)
+    occurred_at: datetime = Field(default_factory=clock.now)
+    actor: ActorRef | None = None
+    agency_id: int | None = Field(None, description="Agency whose data the event concerns.")
+    record_type: str | None = None
+    record_id: str | None = None
+    outcome: Outcome = "allowed"
+    purpose: str | None = None
+    case_number: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """The fields a subclass adds, JSON-ready."""
+        base = set(Event.model_fields)
+        return self.model_dump(mode="json", exclude=base)
+
+
+TransactionListener = Callable[[Session, Sequence[Event]], None]
+
+
+class EventBus(Protocol):
+    """Publish/subscribe, in one process or across replicas (NATS JetStream later)."""
+
+    def publish(self, event: Event) -> None:
+        """Deliver ``event`` to subscribers; thread-safe, never blocks."""
+
+    def subscribe(self, *topics: str, maxsize: int = 1000) -> Subscription:
+        """Receive events of ``topics`` (all when none given), from now on."""
+
+
+class SubscriptionOverflow(RuntimeError):
+    """A subscriber fell so far behind that events were dropped."""
+
+
+class Subscription:
+    """An async iterator of events for one subscriber; ``close()`` when done."""
+
+    def __init__(self, bus: InProcessBus, topics: frozenset[str], maxsize: int) -> None:
+        self._bus = bus
+        self.topics = topics
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
+        self._loop = asyncio.get_running_loop()
+        self.overflowed = False
+
+    def wants(self, event: Event) -> bool:
+        """Whether this subscription asked for the event's topic."""
+        return not self.topics or event.topic in self.topics
+
+    def offer(self, event: Event) -> None:
+        """Queue ``event`` from any thread."""
+        self._loop.call_soon_threadsafe(self._put, event)
+
+    def _put(self, event: Event) -> None:
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+    def close(self) -> None:
+        """Stop receiving events."""
+        self._bus.unsubscribe(self)
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> Event:
+        if self.overflowed:
+            raise SubscriptionOverflow("subscriber too slow; events were dropped")
+        return await self._queue.get()
+
+    async def get(self, timeout: float) -> Event:
+        """Next event, waiting at most ``timeout`` seconds."""
+        return await asyncio.wait_for(self.__anext__(), timeout)
+
+
+class InProcessBus:
+    """The embedded bus: asyncio queues in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscriptions: list[Subscription] = []
+
+    def publish(self, event: Event) -> None:
+        """Deliver ``event`` to every matching subscription."""
+        with self._lock:
+            targets = [s for s in self._subscriptions if s.wants(event)]
+        for subscription in targets:
+            subscription.offer(event)
+
+    def subscribe(self, *topics: str, maxsize: int = 1000) -> Subscription:
+        """Subscribe from inside a running event loop."""
+        subscription = Subscription(self, frozenset(topics), maxsize)
+        with self._lock:
+            self._subscriptions.append(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Forget ``subscription``; unknown ones are ignored."""
+        with self._lock:
+            if subscription in self._subscriptions:
+                self._subscriptions.remove(subscription)
+
+
+def emit(db: Session, event: Event) -> None:
+    """Stage ``event`` in ``db``'s transaction (audited at commit, published after)."""
+    db.info.setdefault(_STAGED, []).append(event)
+
+
+def staged(db: Session) -> list[Event]:
+    """Events staged in ``db``'s current transaction, oldest first."""
+    return list(db.info.get(_STAGED, []))
+
+
+def bind_transactions(
+    factory: sessionmaker[Session],
+    *,
+    bus: EventBus,
+    listeners: Iterable[TransactionListener] = (),
+) -> None:
+    """Hook staged events of ``factory``'s sessions to ``listeners`` and ``bus``."""
+    chosen = list(listeners)
+
+    def before_commit(session: Session) -> None:
+        pending = session.info.get(_STAGED)
+        if pending:
+            for listener in chosen:
+                listener(session, list(pending))
+
+    def after_commit(session: Session) -> None:
+        pending = session.info.pop(_STAGED, None)
+        for item in pending or ():
+            bus.publish(item)
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(_STAGED, None)
+
+    sa_event.listen(factory, "before_commit", before_commit)
+    sa_event.listen(factory, "after_commit", after_commit)
+    sa_event.listen(factory, "after_soft_rollback", lambda s, _t: after_rollback(s))
+
+
+class AccessDenied(Event):
+    """Someone tried something their roles or agency do not allow."""
+
+    topic: ClassVar[str] = "access.denied"
+
+    permission: str | None = None
+    method: str | None = None
+    path: str | None = None
+    reason: str

@@ -1,0 +1,32 @@
+"""Wiring of one running install: settings, database, event bus, audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from signalfire.core.audit import service as audit
+from signalfire.core.config import Settings
+from signalfire.core.db import make_engine, make_session_factory
+from signalfire.core.events import EventBus, InProcessBus, bind_transactions
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Everything a request, a job or a command needs to do its work."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    bus: EventBus
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Connect to the database and hook the audit trail and bus to every transaction."""
+    engine = make_engine(settings.database.url, echo=settings.database.echo)
+    sessions = make_session_factory(engine)
+    bus = InProcessBus()
+    bind_transactions(sessions, bus=bus, listeners=[audit.append])
+    return Runtime(settings=settings, engine=engine, sessions=sessions, bus=bus)
