@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,6 +68,7 @@ def _empty_postgres(url: str) -> None:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER ALL"))
         connection.execute(
             text("INSERT INTO audit_head (id, seq, entry_hash) VALUES (1, 0, :h)"),
             {"h": "0" * 64},
@@ -180,8 +181,6 @@ class World:
 @pytest.fixture
 def world(runtime: Runtime) -> World:
     return World(runtime)
-
-
 
 
 def bearer(token: str) -> dict[str, str]:

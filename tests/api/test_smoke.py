@@ -1,7 +1,7 @@
 from fastapi.testclient import TestClient
 
-from tests.conftest import PASSWORD, World, bearer
 from signalfire.core.auth.permissions import Role
+from tests.conftest import PASSWORD, World, bearer
 
 
 def test_login_then_me(client: TestClient, world: World) -> None:

@@ -7,13 +7,14 @@ to start with one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Header, Request
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.orm import Session
+from starlette.routing import BaseRoute
 
 from signalfire.accounts import sessions
 from signalfire.core.auth.actor import Actor, Justification
@@ -133,12 +134,18 @@ def declared_permission(route: APIRoute) -> Perm | str | None:
     return None
 
 
-def undeclared_routes(routes: list[Any]) -> list[str]:
+def api_routes(routes: Sequence[BaseRoute]) -> list[APIRoute]:
+    """Every API route, including those of included routers."""
+    found = (context.original_route for context in iter_route_contexts(routes))
+    return [route for route in found if isinstance(route, APIRoute)]
+
+
+def undeclared_routes(routes: Sequence[BaseRoute]) -> list[str]:
     """``METHOD path`` of every API route that declared no permission."""
     return [
         f"{','.join(sorted(route.methods or ()))} {route.path}"
-        for route in routes
-        if isinstance(route, APIRoute) and declared_permission(route) is None
+        for route in api_routes(routes)
+        if declared_permission(route) is None
     ]
 
 
