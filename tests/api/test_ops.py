@@ -1,0 +1,49 @@
+"""Liveness, readiness, metrics, docs, request ids."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from signalfire.api.app import create_app
+from signalfire.core.runtime import Runtime
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_reports_the_schema_revision(client: TestClient) -> None:
+    body = client.get("/readyz").json()
+    assert body["status"] == "ready"
+    assert body["schema_revision"] == "0001"
+
+
+def test_readyz_fails_when_the_schema_is_behind(runtime: Runtime) -> None:
+    with runtime.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+    with TestClient(create_app(runtime)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "signalfire db upgrade" in response.json()["detail"]
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/api/users/12345")
+    body = client.get("/metrics").text
+    assert "signalfire_http_requests_total" in body
+    assert 'route="/api/users/{user_id}"' in body
+    assert "12345" not in body
+
+
+def test_openapi_and_docs_are_served(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/api/auth/login" in spec["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_every_response_carries_a_request_id(client: TestClient) -> None:
+    first = client.get("/healthz").headers["x-request-id"]
+    second = client.get("/healthz").headers["x-request-id"]
+    assert first
+    assert first != second
