@@ -146,7 +146,7 @@ class World:
             return service.create_agency(
                 db=session,
                 actor=Actor.operator(),
-                data=AgencyCreate(code=code, name=f"{code} agency", kind=kind),  # type: ignore[arg-type]
+                data=AgencyCreate(code=code, name=f"{code} agency", kind=kind),
             )
 
     def user(

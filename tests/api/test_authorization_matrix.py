@@ -59,7 +59,7 @@ def test_role_gets_exactly_what_its_permissions_allow(
     agency = world.agency()
     user = world.user(f"user.{role.value}", agency, [role], password=None)
     headers = {**bearer(world.token(user)), "X-Signalfire-Purpose": "authorization test"}
-    body = {} if method in {"POST", "PUT", "PATCH"} else None
+    body: dict[str, object] | None = {} if method in {"POST", "PUT", "PATCH"} else None
     with TestClient(create_app(runtime)) as client:
         response = client.request(
             method, concrete(path, agency.id, user.id), json=body, headers=headers

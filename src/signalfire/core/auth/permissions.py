@@ -54,7 +54,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
 def permissions_of(roles: frozenset[Role]) -> frozenset[Perm]:
     """Union of the permissions of ``roles``.
 
-    >>> sorted(permissions_of(frozenset({Role.AUDITOR})))
+    >>> sorted(p.value for p in permissions_of(frozenset({Role.AUDITOR})))
     ['agency.read', 'audit.read', 'self']
     >>> permissions_of(frozenset())
     frozenset()
