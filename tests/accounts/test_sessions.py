@@ -364,9 +364,7 @@ def test_an_api_token_authenticates_and_only_its_digest_is_stored(
     assert all("token" not in t for t in listed)
 
 
-def test_a_revoked_api_token_is_refused(
-    client: TestClient, admin_token: str, device: User
-) -> None:
+def test_a_revoked_api_token_is_refused(client: TestClient, admin_token: str, device: User) -> None:
     created = issue_token(client, admin_token, device)
     assert me(client, created["token"]).status_code == 200
 

@@ -12,7 +12,7 @@ from signalfire.accounts import service, tokens
 from signalfire.accounts.schemas import AgencyCreate, TokenCreate, UserCreate, UserUpdate
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Role
-from signalfire.core.cli_support import err, runtime, unit_of_work
+from signalfire.core.cli_support import fail, runtime, unit_of_work
 
 agency_app = typer.Typer(help="Agencies sharing this install.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts and API tokens.", no_args_is_help=True)
@@ -25,7 +25,7 @@ def _validated(build: type[M], **fields: object) -> M:
         return build(**fields)
     except ValidationError as exc:
         for error in exc.errors():
-            err.print(f"[red]invalid {'.'.join(map(str, error['loc']))}:[/red] {error['msg']}")
+            fail(f"invalid {'.'.join(map(str, error['loc']))}: {error['msg']}")
         raise typer.Exit(2) from exc
 
 

@@ -58,9 +58,9 @@ def list_tokens(*, db: Session, actor: Actor) -> list[ApiToken]:
 def revoke(*, db: Session, actor: Actor, token_id: int) -> ApiToken:
     """Make a token unusable from now on."""
     record = db.get(ApiToken, token_id)
-    if record is None:
+    user = db.get(User, record.user_id) if record else None
+    if record is None or user is None or not actor.acts_in(user.agency_id):
         raise NotFound(f"no API token with id {token_id}")
-    user = get_user(db=db, actor=actor, user_id=record.user_id)
     if record.revoked_at is not None:
         raise Conflict(f"API token {token_id} is already revoked")
     record.revoked_at = clock.now()

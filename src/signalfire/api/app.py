@@ -12,6 +12,9 @@ from signalfire.api.deps import undeclared_routes
 from signalfire.api.middleware import AccessLog, BodyLimit
 from signalfire.core.config import Settings, get_settings
 from signalfire.core.runtime import Runtime, build_runtime
+from signalfire.dispatch.router import router as dispatch_router
+from signalfire.incidents.router import router as incidents_router
+from signalfire.units.router import router as units_router
 
 
 class UndeclaredPermissionError(RuntimeError):
@@ -31,7 +34,16 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     problems.install(app)
-    for router in (ops.router, auth_router, accounts_router, audit.router):
+    routers = (
+        ops.router,
+        auth_router,
+        accounts_router,
+        audit.router,
+        incidents_router,
+        units_router,
+        dispatch_router,
+    )
+    for router in routers:
         app.include_router(router)
     missing = undeclared_routes(app.routes)
     if missing:

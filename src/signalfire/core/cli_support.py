@@ -18,12 +18,17 @@ from signalfire.core.runtime import Runtime, build_runtime
 err = Console(stderr=True)
 
 
+def fail(message: str) -> None:
+    """Print ``message`` in red on stderr, verbatim (no markup is interpreted)."""
+    err.print(message, style="red", markup=False, highlight=False)
+
+
 def runtime() -> Runtime:
     """The install configured by the environment, or exit 2 naming the bad setting."""
     try:
         return build_runtime(load_settings())
     except (ValidationError, UnknownSettingError, FileNotFoundError) as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        fail(f"configuration error: {exc}")
         raise typer.Exit(2) from exc
 
 
@@ -34,5 +39,5 @@ def unit_of_work(rt: Runtime) -> Iterator[Session]:
         with transaction(rt.sessions) as db:
             yield db
     except DomainError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}")
+        fail(f"error: {exc.detail}")
         raise typer.Exit(1) from exc

@@ -43,11 +43,16 @@ class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     topic: ClassVar[str] = "event"
+    #: Whether the audit trail records it (high-rate telemetry such as positions is not).
+    audited: ClassVar[bool] = True
 
     event_id: UUID = Field(default_factory=uuid4)
     occurred_at: datetime = Field(default_factory=clock.now)
     actor: ActorRef | None = None
     agency_id: int | None = Field(None, description="Agency whose data the event concerns.")
+    audience: list[int] = Field(
+        default_factory=list, description="Other agencies that may see it (mutual aid)."
+    )
     record_type: str | None = None
     record_id: str | None = None
     outcome: Outcome = "allowed"

@@ -6,7 +6,10 @@ from alembic import context
 from sqlalchemy import Engine
 
 import signalfire.accounts.models
-import signalfire.core.audit.models  # noqa: F401  (registers the tables)
+import signalfire.core.audit.models
+import signalfire.dispatch.models
+import signalfire.incidents.models
+import signalfire.units.models  # noqa: F401  (registers the tables)
 from signalfire.core.db import Base
 
 engine: Engine = context.config.attributes["engine"]

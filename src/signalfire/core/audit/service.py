@@ -38,6 +38,9 @@ def append(db: Session, events: Sequence[Event]) -> None:
     Used as a transaction listener, so it runs just before the commit of the change
     the events describe.
     """
+    events = [event for event in events if event.audited]
+    if not events:
+        return
     head = _lock_head(db)
     recorded_at = clock.now()
     for event in events:

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    """The jobs people do in an emergency-services agency."""
+    """The jobs people (and vehicle terminals) do in an emergency-services agency."""
 
     CALL_TAKER = "call_taker"
     DISPATCHER = "dispatcher"
@@ -20,6 +20,7 @@ class Role(StrEnum):
     VIDEO_OPERATOR = "video_operator"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    UNIT_TERMINAL = "unit_terminal"  # a vehicle's terminal or AVL gateway (API token only)
 
 
 class Perm(StrEnum):
@@ -32,22 +33,51 @@ class Perm(StrEnum):
     USER_MANAGE = "user.manage"
     TOKEN_MANAGE = "token.manage"  # noqa: S105 (a permission name)
     AUDIT_READ = "audit.read"
+    INCIDENT_READ = "incident.read"
+    INCIDENT_CREATE = "incident.create"
+    INCIDENT_UPDATE = "incident.update"
+    CALLER_READ = "caller.read"  # caller name and number: protected, audited on read
+    NATURE_MANAGE = "nature.manage"
+    UNIT_READ = "unit.read"
+    UNIT_MANAGE = "unit.manage"
+    UNIT_STATUS = "unit.status"
+    POSITION_REPORT = "position.report"
+    PLAN_READ = "plan.read"
+    PLAN_MANAGE = "plan.manage"
+    DISPATCH = "dispatch"
+    LIVE = "live"  # the WebSocket stream of incidents, units and alerts
 
 
 _EVERYONE = frozenset({Perm.SELF, Perm.AGENCY_READ})
+_CALL_TAKING = frozenset(
+    {
+        Perm.INCIDENT_READ,
+        Perm.INCIDENT_CREATE,
+        Perm.INCIDENT_UPDATE,
+        Perm.CALLER_READ,
+        Perm.UNIT_READ,
+        Perm.PLAN_READ,
+        Perm.LIVE,
+    }
+)
+_DISPATCHING = _CALL_TAKING | {Perm.DISPATCH, Perm.UNIT_STATUS}
+_CONFIGURING = frozenset({Perm.UNIT_MANAGE, Perm.PLAN_MANAGE, Perm.NATURE_MANAGE})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.CALL_TAKER: _EVERYONE,
-    Role.DISPATCHER: _EVERYONE,
-    Role.SUPERVISOR: _EVERYONE | {Perm.USER_READ},
-    Role.ANALYST: _EVERYONE,
+    Role.CALL_TAKER: _EVERYONE | _CALL_TAKING,
+    Role.DISPATCHER: _EVERYONE | _DISPATCHING,
+    Role.SUPERVISOR: _EVERYONE | _DISPATCHING | _CONFIGURING | {Perm.USER_READ},
+    # Analysts study incidents and units, never who called.
+    Role.ANALYST: _EVERYONE | {Perm.INCIDENT_READ, Perm.UNIT_READ, Perm.PLAN_READ},
     Role.DNA_ANALYST: _EVERYONE,
-    Role.VIDEO_OPERATOR: _EVERYONE,
+    Role.VIDEO_OPERATOR: _EVERYONE | {Perm.INCIDENT_READ, Perm.UNIT_READ, Perm.LIVE},
     # Auditors read the trail; they change nothing.
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_READ},
     # Admins run the install but do not read the audit trail (separation of duties).
     Role.ADMIN: _EVERYONE
-    | {Perm.AGENCY_MANAGE, Perm.USER_READ, Perm.USER_MANAGE, Perm.TOKEN_MANAGE},
+    | _CONFIGURING
+    | {Perm.AGENCY_MANAGE, Perm.USER_READ, Perm.USER_MANAGE, Perm.TOKEN_MANAGE, Perm.UNIT_READ},
+    Role.UNIT_TERMINAL: frozenset({Perm.POSITION_REPORT, Perm.UNIT_STATUS, Perm.UNIT_READ}),
 }
 
 

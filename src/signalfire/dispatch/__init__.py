@@ -1,0 +1,1 @@
+"""Dispatch: response plans, assigning units to incidents, following their progress."""

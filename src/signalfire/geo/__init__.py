@@ -1,0 +1,1 @@
+"""Pure geographic helpers (no web, no SQL)."""

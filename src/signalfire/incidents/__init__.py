@@ -1,0 +1,1 @@
+"""Incidents: intake, location, nature and priority, duplicates, timeline, closure."""

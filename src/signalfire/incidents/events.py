@@ -1,0 +1,26 @@
+"""Events of the incidents domain."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from signalfire.core.events import Event
+
+
+class IncidentChanged(Event):
+    """An incident was created or changed; carries its full state for live views."""
+
+    topic: ClassVar[str] = "incident.changed"
+    incident: dict[str, Any]
+    change: str
+
+
+class CallerDetailsRead(Event):
+    """Someone looked at who called (protected data)."""
+
+    topic: ClassVar[str] = "incident.caller_read"
+
+
+class NatureAdded(Event):
+    topic: ClassVar[str] = "nature.added"
+    code: str

@@ -1,0 +1,198 @@
+"""HTTP routes for incidents, their natures, locations, caller, notes and timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from signalfire.api.deps import DbSession, requires
+from signalfire.core.auth.actor import Actor
+from signalfire.core.auth.permissions import Perm
+from signalfire.incidents import duplicates, intervals, service
+from signalfire.incidents.models import (
+    Incident,
+    IncidentLink,
+    IncidentLocation,
+    IncidentNote,
+    TimelineEvent,
+)
+from signalfire.incidents.natures import DEFAULT_CATALOGUE, Nature
+from signalfire.incidents.schemas import (
+    CallerRead,
+    DuplicateCandidate,
+    IncidentCreate,
+    IncidentRead,
+    IncidentUpdate,
+    IntakeResult,
+    IntervalsRead,
+    LinkCreate,
+    LinkRead,
+    LocationRead,
+    LocationUpdate,
+    NatureCreate,
+    NatureRead,
+    NoteCreate,
+    NoteRead,
+    TimelineRead,
+)
+
+router = APIRouter(prefix="/api", tags=["incidents"])
+Reader = Annotated[Actor, requires(Perm.INCIDENT_READ)]
+Writer = Annotated[Actor, requires(Perm.INCIDENT_UPDATE)]
+
+
+def _candidates(pairs: list[tuple[Incident, duplicates.Match]]) -> list[DuplicateCandidate]:
+    return [
+        DuplicateCandidate(
+            incident_id=i.id,
+            number=i.number,
+            score=m.score,
+            distance_m=m.distance_m,
+            minutes_apart=m.minutes_apart,
+            reasons=m.reasons,
+        )
+        for i, m in pairs
+    ]
+
+
+@router.get("/natures", response_model=list[NatureRead])
+def list_natures(db: DbSession, actor: Reader) -> list[NatureRead]:
+    """The nature catalogue: the default (APCO ANS 2.103 families) plus the agency's own."""
+    catalogue = service.natures_for(db, actor.agency_id)
+    defaults = {n.code: n for n in DEFAULT_CATALOGUE}
+    return [
+        NatureRead(
+            code=n.code,
+            name=n.name,
+            discipline=n.discipline,
+            priority=n.priority,
+            custom=defaults.get(n.code) != n,
+        )
+        for n in sorted(catalogue.values(), key=lambda n: n.code)
+    ]
+
+
+@router.post("/natures", response_model=NatureRead, status_code=201)
+def add_nature(
+    data: NatureCreate, db: DbSession, actor: Annotated[Actor, requires(Perm.NATURE_MANAGE)]
+) -> NatureRead:
+    """Add a nature for the caller's agency, or override a default one."""
+    nature: Nature = service.add_nature(db=db, actor=actor, data=data)
+    return NatureRead(
+        code=nature.code,
+        name=nature.name,
+        discipline=nature.discipline,
+        priority=nature.priority,
+        custom=True,
+    )
+
+
+@router.post("/incidents", response_model=IntakeResult, status_code=201)
+def create_incident(
+    data: IncidentCreate, db: DbSession, actor: Annotated[Actor, requires(Perm.INCIDENT_CREATE)]
+) -> IntakeResult:
+    """Open an incident; the answer lists open incidents it may duplicate, with reasons."""
+    incident, candidates = service.create(db=db, actor=actor, data=data)
+    return IntakeResult(
+        incident=IncidentRead.model_validate(incident), duplicates=_candidates(candidates)
+    )
+
+
+@router.get("/incidents", response_model=list[IncidentRead])
+def list_incidents(db: DbSession, actor: Reader, open_only: bool = True) -> list[Incident]:
+    """Incidents the caller's agency handles or shares, most urgent and oldest first."""
+    return service.list_incidents(db=db, actor=actor, open_only=open_only)
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentRead)
+def get_incident(incident_id: int, db: DbSession, actor: Reader) -> Incident:
+    return service.get(db=db, actor=actor, incident_id=incident_id)
+
+
+@router.patch("/incidents/{incident_id}", response_model=IncidentRead)
+def update_incident(
+    incident_id: int, data: IncidentUpdate, db: DbSession, actor: Writer
+) -> Incident:
+    """Change nature, modifiers, priority or summary; ``status: pending`` queues a new one."""
+    return service.update(db=db, actor=actor, incident_id=incident_id, data=data)
+
+
+@router.get("/incidents/{incident_id}/duplicates", response_model=list[DuplicateCandidate])
+def incident_duplicates(incident_id: int, db: DbSession, actor: Reader) -> list[DuplicateCandidate]:
+    """Open incidents that may be the same as this one, best first."""
+    return _candidates(service.possible_duplicates(db=db, actor=actor, incident_id=incident_id))
+
+
+@router.post("/incidents/{incident_id}/locations", response_model=LocationRead, status_code=201)
+def add_location(
+    incident_id: int, data: LocationUpdate, db: DbSession, actor: Writer
+) -> IncidentLocation:
+    """Report a location; a caller's device location stays primary unless told otherwise."""
+    return service.set_location(db=db, actor=actor, incident_id=incident_id, data=data)
+
+
+@router.get("/incidents/{incident_id}/locations", response_model=list[LocationRead])
+def list_locations(incident_id: int, db: DbSession, actor: Reader) -> list[IncidentLocation]:
+    return service.locations(db=db, actor=actor, incident_id=incident_id)
+
+
+@router.get("/incidents/{incident_id}/caller", response_model=CallerRead | None)
+def get_caller(
+    incident_id: int, db: DbSession, actor: Annotated[Actor, requires(Perm.CALLER_READ)]
+) -> CallerRead | None:
+    """Caller name and number (protected; every read is audited)."""
+    row = service.caller(db=db, actor=actor, incident_id=incident_id)
+    return CallerRead.model_validate(row) if row else None
+
+
+@router.post("/incidents/{incident_id}/notes", response_model=NoteRead, status_code=201)
+def add_note(incident_id: int, data: NoteCreate, db: DbSession, actor: Writer) -> IncidentNote:
+    return service.add_note(db=db, actor=actor, incident_id=incident_id, text=data.text)
+
+
+@router.get("/incidents/{incident_id}/notes", response_model=list[NoteRead])
+def list_notes(incident_id: int, db: DbSession, actor: Reader) -> list[IncidentNote]:
+    return service.notes(db=db, actor=actor, incident_id=incident_id)
+
+
+@router.post("/incidents/{incident_id}/links", response_model=LinkRead, status_code=201)
+def link_incident(incident_id: int, data: LinkCreate, db: DbSession, actor: Writer) -> IncidentLink:
+    """Link another incident; ``duplicate`` merges it in (both timelines are kept)."""
+    return service.link(db=db, actor=actor, incident_id=incident_id, data=data)
+
+
+@router.get("/incidents/{incident_id}/timeline", response_model=list[TimelineRead])
+def get_timeline(
+    incident_id: int, db: DbSession, actor: Reader, include_linked: bool = False
+) -> list[TimelineEvent]:
+    """Every timestamped step, oldest first (with merged incidents' when asked)."""
+    return service.timeline(
+        db=db, actor=actor, incident_id=incident_id, include_linked=include_linked
+    )
+
+
+@router.get("/incidents/{incident_id}/intervals", response_model=IntervalsRead)
+def get_intervals(incident_id: int, db: DbSession, actor: Reader) -> IntervalsRead:
+    """Answer, call-processing, turnout, travel and total response times in seconds."""
+    steps = [
+        intervals.Step(intervals.Kind(e.kind), e.at, e.unit_id)
+        for e in service.timeline(db=db, actor=actor, incident_id=incident_id)
+    ]
+    result = intervals.compute(steps)
+    return IntervalsRead(
+        answer=result.answer,
+        call_processing=result.call_processing,
+        first_unit_turnout=result.first_unit_turnout,
+        first_unit_travel=result.first_unit_travel,
+        total_response=result.total_response,
+        units=[
+            {
+                "unit_id": u.unit_id,
+                "turnout": u.turnout,
+                "travel": u.travel,
+                "cancelled_before_arrival": u.cancelled_before_arrival,
+            }
+            for u in result.units
+        ],
+    )

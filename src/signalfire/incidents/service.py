@@ -1,0 +1,526 @@
+"""Incidents: intake, reading, changes, notes, links, closure. Scoped by agency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from signalfire.core import clock
+from signalfire.core.auth.actor import Actor
+from signalfire.core.errors import Conflict, Invalid, NotFound
+from signalfire.core.events import emit
+from signalfire.incidents import duplicates, events
+from signalfire.incidents.intervals import Kind
+from signalfire.incidents.models import (
+    AgencyNature,
+    Incident,
+    IncidentCaller,
+    IncidentCounter,
+    IncidentLink,
+    IncidentLocation,
+    IncidentNote,
+    IncidentShare,
+    TimelineEvent,
+)
+from signalfire.incidents.natures import DEFAULT_CATALOGUE, Nature, compute_priority
+from signalfire.incidents.schemas import (
+    OPEN_STATUSES,
+    IncidentCreate,
+    IncidentRead,
+    IncidentStatus,
+    IncidentUpdate,
+    LinkCreate,
+    LocationIn,
+    LocationUpdate,
+    NatureCreate,
+)
+
+_DEFAULTS = {n.code: n for n in DEFAULT_CATALOGUE}
+
+
+# --- natures ---------------------------------------------------------------------------
+
+
+def natures_for(db: Session, agency_id: int | None) -> dict[str, Nature]:
+    """The default catalogue with the agency's own natures added or overriding."""
+    catalogue = dict(_DEFAULTS)
+    if agency_id is not None:
+        for row in db.scalars(select(AgencyNature).where(AgencyNature.agency_id == agency_id)):
+            catalogue[row.code] = Nature(row.code, row.name, row.discipline, row.priority)  # type: ignore[arg-type]
+    return catalogue
+
+
+def add_nature(*, db: Session, actor: Actor, data: NatureCreate) -> Nature:
+    """Add (or override) a nature for the caller's agency."""
+    agency_id = _agency(actor)
+    row = db.scalar(
+        select(AgencyNature).where(
+            AgencyNature.agency_id == agency_id, AgencyNature.code == data.code
+        )
+    )
+    if row is None:
+        row = AgencyNature(agency_id=agency_id, code=data.code)
+        db.add(row)
+    row.name, row.discipline, row.priority = data.name, data.discipline.value, data.priority
+    db.flush()
+    emit(
+        db,
+        events.NatureAdded(
+            actor=actor.ref(),
+            agency_id=agency_id,
+            record_type="nature",
+            record_id=data.code,
+            code=data.code,
+        ),
+    )
+    return Nature(row.code, row.name, data.discipline, row.priority)
+
+
+def _nature(catalogue: dict[str, Nature], code: str) -> Nature:
+    nature = catalogue.get(code)
+    if nature is None:
+        raise Invalid(f"unknown nature code {code!r}; see GET /api/natures", field="nature_code")
+    return nature
+
+
+def _priority(nature: Nature, modifiers: list[str]) -> int:
+    try:
+        return compute_priority(nature.priority, modifiers)
+    except ValueError as exc:
+        raise Invalid(str(exc), field="modifiers") from exc
+
+
+# --- intake ----------------------------------------------------------------------------
+
+
+def create(
+    *, db: Session, actor: Actor, data: IncidentCreate
+) -> tuple[Incident, list[tuple[Incident, duplicates.Match]]]:
+    """Open an incident from a call, alarm, camera alert or API client.
+
+    Returns the incident and the open incidents it may duplicate, best first.
+    """
+    agency_id = _agency(actor)
+    catalogue = natures_for(db, agency_id)
+    nature = _nature(catalogue, data.nature_code)
+    now = clock.now()
+    incident = Incident(
+        agency_id=agency_id,
+        number=_next_number(db, agency_id, now),
+        status=IncidentStatus.NEW.value,
+        nature_code=nature.code,
+        priority=_priority(nature, data.modifiers),
+        modifiers=sorted(set(data.modifiers)),
+        source=data.source,
+        summary=data.summary,
+        created_at=now,
+        version=0,
+    )
+    db.add(incident)
+    db.flush()
+    _add_location(db, incident, data.location, now, primary=True)
+    number = data.caller.number if data.caller else None
+    if data.caller and (data.caller.name or data.caller.number):
+        db.add(
+            IncidentCaller(
+                incident_id=incident.id,
+                name=data.caller.name,
+                number=data.caller.number,
+                received_at=now,
+            )
+        )
+    if data.call_received_at:
+        record(
+            db,
+            incident,
+            Kind.CALL_RECEIVED,
+            actor,
+            at=data.call_received_at,
+            source=data.time_source,
+        )
+    if data.call_answered_at:
+        record(
+            db,
+            incident,
+            Kind.CALL_ANSWERED,
+            actor,
+            at=data.call_answered_at,
+            source=data.time_source,
+        )
+    record(
+        db,
+        incident,
+        Kind.INCIDENT_ENTERED,
+        actor,
+        at=now,
+        data={"nature": nature.code, "priority": incident.priority},
+    )
+    candidates = duplicates.find(
+        db,
+        new=duplicates.Report(incident.lat, incident.lon, now, nature, number),
+        agency_ids=[agency_id],
+        natures=catalogue,
+        exclude_id=incident.id,
+    )
+    changed(db, actor, incident, "created")
+    return incident, candidates
+
+
+def _next_number(db: Session, agency_id: int, now: datetime) -> str:
+    """``YYYY-NNNNNN``, consecutive per agency and year, safe under concurrency."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    db.execute(
+        dialect.insert(IncidentCounter)
+        .values(agency_id=agency_id, year=now.year, last=0)
+        .on_conflict_do_nothing()
+    )
+    counter = db.scalars(
+        select(IncidentCounter)
+        .where(IncidentCounter.agency_id == agency_id, IncidentCounter.year == now.year)
+        .with_for_update()
+    ).one()
+    counter.last += 1
+    return f"{now.year}-{counter.last:06d}"
+
+
+def _add_location(
+    db: Session, incident: Incident, data: LocationIn, at: datetime, *, primary: bool
+) -> IncidentLocation:
+    location = IncidentLocation(
+        incident_id=incident.id,
+        lat=data.lat,
+        lon=data.lon,
+        address=data.address,
+        source=data.source,
+        accuracy_m=data.accuracy_m,
+        reported_at=at,
+        is_primary=primary,
+    )
+    db.add(location)
+    if primary:
+        incident.lat, incident.lon, incident.address = data.lat, data.lon, data.address
+        incident.location_source, incident.location_accuracy_m = data.source, data.accuracy_m
+    return location
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def can_see(actor: Actor, incident: Incident) -> bool:
+    """Own agency's incident, or one shared with the caller's agency."""
+    return (
+        actor.agency_id is None
+        or incident.agency_id == actor.agency_id
+        or actor.agency_id in incident.shared_with
+    )
+
+
+def get(*, db: Session, actor: Actor, incident_id: int) -> Incident:
+    """An incident the caller may see; others look as if they did not exist."""
+    incident = db.get(Incident, incident_id)
+    if incident is None or not can_see(actor, incident):
+        raise NotFound(f"no incident with id {incident_id}")
+    return incident
+
+
+def list_incidents(
+    *, db: Session, actor: Actor, open_only: bool = True, limit: int = 500
+) -> list[Incident]:
+    """Incidents the caller may see, most urgent and oldest first."""
+    query = select(Incident)
+    if actor.agency_id is not None:
+        shared = select(IncidentShare.incident_id).where(IncidentShare.agency_id == actor.agency_id)
+        query = query.where(or_(Incident.agency_id == actor.agency_id, Incident.id.in_(shared)))
+    if open_only:
+        query = query.where(Incident.status.in_([s.value for s in OPEN_STATUSES]))
+    query = query.order_by(Incident.priority, Incident.created_at).limit(limit)
+    return list(db.scalars(query))
+
+
+def caller(*, db: Session, actor: Actor, incident_id: int) -> IncidentCaller | None:
+    """Who called about the incident; the read is audited."""
+    incident = get(db=db, actor=actor, incident_id=incident_id)
+    row = db.scalar(select(IncidentCaller).where(IncidentCaller.incident_id == incident.id))
+    emit(
+        db,
+        events.CallerDetailsRead(
+            actor=actor.ref(),
+            agency_id=incident.agency_id,
+            record_type="incident",
+            record_id=str(incident.id),
+            purpose="dispatch",
+            case_number=incident.number,
+        ),
+    )
+    return row
+
+
+def locations(*, db: Session, actor: Actor, incident_id: int) -> list[IncidentLocation]:
+    """Every location reported for the incident, oldest first."""
+    incident = get(db=db, actor=actor, incident_id=incident_id)
+    query = select(IncidentLocation).where(IncidentLocation.incident_id == incident.id)
+    return list(db.scalars(query.order_by(IncidentLocation.id)))
+
+
+def timeline(
+    *, db: Session, actor: Actor, incident_id: int, include_linked: bool = False
+) -> list[TimelineEvent]:
+    """The incident's timeline (and that of incidents merged into it), in time order."""
+    incident = get(db=db, actor=actor, incident_id=incident_id)
+    ids = [incident.id]
+    if include_linked:
+        ids += list(
+            db.scalars(select(IncidentLink.other_id).where(IncidentLink.incident_id == incident.id))
+        )
+    query = select(TimelineEvent).where(TimelineEvent.incident_id.in_(ids))
+    return list(db.scalars(query.order_by(TimelineEvent.at, TimelineEvent.id)))
+
+
+def possible_duplicates(
+    *, db: Session, actor: Actor, incident_id: int
+) -> list[tuple[Incident, duplicates.Match]]:
+    """Open incidents of the same agency that may report the same thing."""
+    incident = get(db=db, actor=actor, incident_id=incident_id)
+    catalogue = natures_for(db, incident.agency_id)
+    number = db.scalar(
+        select(IncidentCaller.number).where(IncidentCaller.incident_id == incident.id)
+    )
+    report = duplicates.Report(
+        incident.lat,
+        incident.lon,
+        incident.created_at,
+        _nature(catalogue, incident.nature_code),
+        number,
+    )
+    return duplicates.find(
+        db, new=report, agency_ids=[incident.agency_id], natures=catalogue, exclude_id=incident.id
+    )
+
+
+def notes(*, db: Session, actor: Actor, incident_id: int) -> list[IncidentNote]:
+    incident = get(db=db, actor=actor, incident_id=incident_id)
+    query = select(IncidentNote).where(IncidentNote.incident_id == incident.id)
+    return list(db.scalars(query.order_by(IncidentNote.at, IncidentNote.id)))
+
+
+# --- changes ---------------------------------------------------------------------------
+
+
+def update(*, db: Session, actor: Actor, incident_id: int, data: IncidentUpdate) -> Incident:
+    """Change nature, modifiers, priority or summary of an open incident."""
+    incident = _open(get(db=db, actor=actor, incident_id=incident_id))
+    if data.version is not None and data.version != incident.version:
+        raise Conflict(
+            f"incident {incident.number} changed since version {data.version}; "
+            f"it is at version {incident.version}"
+        )
+    catalogue = natures_for(db, incident.agency_id)
+    if data.nature_code is not None and data.nature_code != incident.nature_code:
+        nature = _nature(catalogue, data.nature_code)
+        record(
+            db,
+            incident,
+            Kind.NATURE_CHANGED,
+            actor,
+            data={"from": incident.nature_code, "to": nature.code},
+        )
+        incident.nature_code = nature.code
+    if data.modifiers is not None:
+        incident.modifiers = sorted(set(data.modifiers))
+    if data.summary is not None:
+        incident.summary = data.summary
+    if data.status is not None and incident.status == IncidentStatus.NEW.value:
+        set_status(db, actor, incident, IncidentStatus.PENDING)
+    nature = _nature(catalogue, incident.nature_code)
+    priority = data.priority or _priority(nature, incident.modifiers)
+    if priority != incident.priority:
+        record(
+            db,
+            incident,
+            Kind.PRIORITY_CHANGED,
+            actor,
+            data={"from": incident.priority, "to": priority},
+        )
+        incident.priority = priority
+    changed(db, actor, incident, "updated")
+    return incident
+
+
+def set_location(
+    *, db: Session, actor: Actor, incident_id: int, data: LocationUpdate
+) -> IncidentLocation:
+    """Add a reported location. A caller's device location stays primary unless the
+    change says ``make_primary`` explicitly: it is never silently overwritten."""
+    incident = _open(get(db=db, actor=actor, incident_id=incident_id))
+    keeps_device = incident.location_source == "caller_device" and data.source != "caller_device"
+    primary = data.make_primary or not keeps_device
+    now = clock.now()
+    if primary:
+        for old in db.scalars(
+            select(IncidentLocation).where(
+                IncidentLocation.incident_id == incident.id, IncidentLocation.is_primary
+            )
+        ):
+            old.is_primary = False
+    location = _add_location(db, incident, data, now, primary=primary)
+    record(
+        db,
+        incident,
+        Kind.LOCATION_CHANGED,
+        actor,
+        at=now,
+        data={
+            "source": data.source,
+            "primary": primary,
+            "lat": data.lat,
+            "lon": data.lon,
+            "address": data.address,
+        },
+    )
+    changed(db, actor, incident, "location")
+    return location
+
+
+def add_note(*, db: Session, actor: Actor, incident_id: int, text: str) -> IncidentNote:
+    incident = get(db=db, actor=actor, incident_id=incident_id)
+    note = IncidentNote(
+        incident_id=incident.id,
+        author_user_id=actor.user_id,
+        author=actor.username,
+        text=text,
+        at=clock.now(),
+    )
+    db.add(note)
+    db.flush()
+    record(db, incident, Kind.NOTE_ADDED, actor, at=note.at, data={"note_id": note.id})
+    return note
+
+
+def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> IncidentLink:
+    """Link two incidents; ``duplicate`` also cancels the other as merged into this one."""
+    incident = get(db=db, actor=actor, incident_id=incident_id)
+    other = get(db=db, actor=actor, incident_id=data.other_id)
+    if other.id == incident.id:
+        raise Invalid("an incident cannot be linked to itself", field="other_id")
+    if db.scalar(
+        select(IncidentLink.id).where(
+            IncidentLink.incident_id == incident.id, IncidentLink.other_id == other.id
+        )
+    ):
+        raise Conflict(f"{incident.number} is already linked to {other.number}")
+    now = clock.now()
+    row = IncidentLink(incident_id=incident.id, other_id=other.id, kind=data.kind, created_at=now)
+    db.add(row)
+    db.add(
+        IncidentLink(
+            incident_id=other.id,
+            other_id=incident.id,
+            kind="merged_into" if data.kind == "duplicate" else data.kind,
+            created_at=now,
+        )
+    )
+    record(
+        db, incident, Kind.LINKED, actor, at=now, data={"other": other.number, "kind": data.kind}
+    )
+    record(
+        db, other, Kind.LINKED, actor, at=now, data={"other": incident.number, "kind": data.kind}
+    )
+    if data.kind == "duplicate":
+        end(
+            db=db,
+            actor=actor,
+            incident=other,
+            status=IncidentStatus.CANCELLED,
+            disposition="duplicate",
+        )
+    db.flush()
+    return row
+
+
+def set_status(db: Session, actor: Actor, incident: Incident, to: IncidentStatus) -> None:
+    """Move an open incident's status (dispatch calls this as units move)."""
+    if incident.status == to.value:
+        return
+    record(db, incident, Kind.STATUS_CHANGED, actor, data={"from": incident.status, "to": to.value})
+    incident.status = to.value
+    changed(db, actor, incident, f"status:{to.value}")
+
+
+def end(
+    *, db: Session, actor: Actor, incident: Incident, status: IncidentStatus, disposition: str
+) -> Incident:
+    """Close or cancel an open incident with a disposition (units must be clear)."""
+    _open(incident)
+    now = clock.now()
+    kind = Kind.CLOSED if status == IncidentStatus.CLOSED else Kind.CANCELLED
+    record(db, incident, kind, actor, at=now, data={"disposition": disposition})
+    incident.status, incident.disposition, incident.closed_at = status.value, disposition, now
+    changed(db, actor, incident, kind.value)
+    return incident
+
+
+def share_with(db: Session, incident: Incident, agency_id: int) -> None:
+    """Let another agency see the incident (its unit was sent on mutual aid)."""
+    if agency_id != incident.agency_id and agency_id not in incident.shared_with:
+        incident.shares.append(IncidentShare(agency_id=agency_id))
+        db.flush()
+
+
+def record(
+    db: Session,
+    incident: Incident,
+    kind: Kind,
+    actor: Actor,
+    *,
+    at: datetime | None = None,
+    source: str = "system",
+    unit_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """Put one step on the incident's timeline."""
+    event = TimelineEvent(
+        incident_id=incident.id,
+        kind=kind.value,
+        at=at or clock.now(),
+        source=source,
+        unit_id=unit_id,
+        actor_user_id=actor.user_id,
+        data=data or {},
+    )
+    db.add(event)
+    return event
+
+
+def changed(db: Session, actor: Actor, incident: Incident, change: str) -> None:
+    """Bump the version and announce the incident's new state."""
+    incident.version = (incident.version or 0) + 1
+    db.flush()
+    emit(
+        db,
+        events.IncidentChanged(
+            actor=actor.ref(),
+            agency_id=incident.agency_id,
+            audience=incident.shared_with,
+            record_type="incident",
+            record_id=str(incident.id),
+            case_number=incident.number,
+            incident=IncidentRead.model_validate(incident).model_dump(mode="json"),
+            change=change,
+        ),
+    )
+
+
+def _open(incident: Incident) -> Incident:
+    if incident.status not in {s.value for s in OPEN_STATUSES}:
+        raise Conflict(f"incident {incident.number} is {incident.status}")
+    return incident
+
+
+def _agency(actor: Actor) -> int:
+    if actor.agency_id is None:
+        raise Invalid("incidents belong to an agency; act through an agency account")
+    return actor.agency_id

@@ -1,0 +1,1 @@
+"""Stations, units, unit statuses and live positions (AVL)."""
