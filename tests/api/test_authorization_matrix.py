@@ -12,6 +12,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.websockets import WebSocketDisconnect
 
 from signalfire.api.app import create_app
 from signalfire.api.deps import (
@@ -33,7 +34,7 @@ def route_table() -> list[tuple[str, str, Perm | str | None]]:
     return [
         (method, route.path, declared_permission(route))
         for route in api_routes(app.routes)
-        for method in sorted(route.methods or ())
+        for method in sorted(getattr(route, "methods", None) or {"WEBSOCKET"})
     ]
 
 
@@ -43,6 +44,17 @@ ROUTES = route_table()
 def concrete(path: str, agency_id: int, user_id: int) -> str:
     values = {"agency_id": agency_id, "user_id": user_id}
     return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), 1)), path)
+
+
+def socket_status(client: TestClient, path: str, headers: dict[str, str]) -> int:
+    """101 if the WebSocket opens and sends its first message, else the HTTP-like status
+    from the close code (4000 + status)."""
+    try:
+        with client.websocket_connect(path, headers=headers) as socket:
+            socket.receive_json()
+            return 101
+    except WebSocketDisconnect as closed:
+        return closed.code - 4000
 
 
 def test_every_route_declares_a_permission() -> None:
@@ -59,17 +71,22 @@ def test_role_gets_exactly_what_its_permissions_allow(
     agency = world.agency()
     user = world.user(f"user.{role.value}", agency, [role], password=None)
     headers = {**bearer(world.token(user)), "X-Signalfire-Purpose": "authorization test"}
-    body: dict[str, object] | None = {} if method in {"POST", "PUT", "PATCH"} else None
-    with TestClient(create_app(runtime)) as client:
-        response = client.request(
-            method, concrete(path, agency.id, user.id), json=body, headers=headers
-        )
     allowed = perm == PUBLIC or perm in ROLE_PERMISSIONS[role]
+    with TestClient(create_app(runtime)) as client:
+        if method == "WEBSOCKET":
+            status = socket_status(client, path, headers)
+        else:
+            body: dict[str, object] | None = {} if method in {"POST", "PUT", "PATCH"} else None
+            response = client.request(
+                method, concrete(path, agency.id, user.id), json=body, headers=headers
+            )
+            status = response.status_code
+            if not allowed:
+                assert response.headers["content-type"] == "application/problem+json"
     if allowed:
-        assert response.status_code not in (401, 403), response.text
+        assert status not in (401, 403), f"{role} was refused {method} {path}"
     else:
-        assert response.status_code == 403, response.text
-        assert response.headers["content-type"] == "application/problem+json"
+        assert status == 403, f"{role} was allowed {method} {path}"
         with runtime.sessions() as db:
             last = db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
         assert last is not None
@@ -84,6 +101,9 @@ def test_role_gets_exactly_what_its_permissions_allow(
 def test_anonymous_callers_get_401_on_every_protected_route(
     client: TestClient, method: str, path: str, perm: Perm | str | None
 ) -> None:
+    if method == "WEBSOCKET":
+        assert socket_status(client, path, {}) == 401
+        return
     response = client.request(method, concrete(path, 1, 1), json={})
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"

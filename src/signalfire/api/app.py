@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 import signalfire
@@ -9,6 +14,7 @@ from signalfire.accounts.router import auth_router
 from signalfire.accounts.router import router as accounts_router
 from signalfire.api import audit, ops, problems
 from signalfire.api.deps import undeclared_routes
+from signalfire.api.live import LiveHub
 from signalfire.api.middleware import AccessLog, BodyLimit
 from signalfire.core.config import Settings, get_settings
 from signalfire.core.runtime import Runtime, build_runtime
@@ -21,11 +27,24 @@ class UndeclaredPermissionError(RuntimeError):
     """A route declares no permission; the default is deny, so it may not be served."""
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the live-update hub while the app serves."""
+    task = asyncio.create_task(app.state.live_hub.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """Build the API for ``runtime`` (by default, from the process settings)."""
     runtime = runtime or build_runtime(get_settings())
     settings: Settings = runtime.settings
     app = FastAPI(
+        lifespan=lifespan,
         title="Signalfire",
         version=signalfire.__version__,
         summary="Open public-safety operations platform API.",
@@ -33,6 +52,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.state.live_hub = LiveHub(runtime.bus)
     problems.install(app)
     routers = (
         ops.router,

@@ -8,12 +8,14 @@ to start with one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Annotated, Any, Final
 
-from fastapi import Depends, Header, Request
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi import Depends, Header, Request, WebSocket
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute
 
 from signalfire.accounts import sessions
@@ -27,19 +29,20 @@ PUBLIC: Final = "public"
 _MARK = "signalfire_permission"
 
 
-def get_runtime(request: Request) -> Runtime:
+def get_runtime(conn: HTTPConnection) -> Runtime:
     """The install this app serves."""
-    runtime: Runtime = request.app.state.runtime
+    runtime: Runtime = conn.app.state.runtime
     return runtime
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed on success, rolled back on error.
+@contextmanager
+def unit_of_work(conn: HTTPConnection) -> Iterator[Session]:
+    """One transaction: committed on success, rolled back on error.
 
     A denial (403) is audited in its own transaction after the rollback; errors that
     say so (a refused login's failure count) keep their side effects.
     """
-    with get_runtime(request).sessions() as db:
+    with get_runtime(conn).sessions() as db:
         try:
             yield db
             db.commit()
@@ -49,7 +52,7 @@ def get_db(request: Request) -> Iterator[Session]:
                 raise
             db.rollback()
             if isinstance(exc, Forbidden):
-                _audit_denial(db, request, exc)
+                _audit_denial(db, conn, exc)
                 db.commit()
             raise
         except BaseException:
@@ -57,8 +60,14 @@ def get_db(request: Request) -> Iterator[Session]:
             raise
 
 
-def _audit_denial(db: Session, request: Request, exc: Forbidden) -> None:
-    actor: Actor | None = getattr(request.state, "actor", None)
+def get_db(request: Request) -> Iterator[Session]:
+    """The request's unit of work."""
+    with unit_of_work(request) as db:
+        yield db
+
+
+def _audit_denial(db: Session, conn: HTTPConnection, exc: Forbidden) -> None:
+    actor: Actor | None = getattr(conn.state, "actor", None)
     emit(
         db,
         AccessDenied(
@@ -66,8 +75,8 @@ def _audit_denial(db: Session, request: Request, exc: Forbidden) -> None:
             agency_id=actor.agency_id if actor else None,
             outcome="denied",
             permission=exc.extra.get("permission"),
-            method=request.method,
-            path=request.url.path,
+            method=conn.scope.get("method", "WEBSOCKET"),
+            path=conn.url.path,
             reason=exc.detail,
         ),
     )
@@ -76,23 +85,43 @@ def _audit_denial(db: Session, request: Request, exc: Forbidden) -> None:
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def bearer_token(request: Request) -> str | None:
-    """The token from ``Authorization: Bearer`` or, for the console, the session cookie."""
-    header = request.headers.get("authorization", "")
+def bearer_token(conn: HTTPConnection) -> str | None:
+    """The token from ``Authorization: Bearer``, the session cookie or (for WebSocket
+    clients, which cannot set headers in browsers) the ``token`` query parameter."""
+    header = conn.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    cookie_name = get_runtime(request).settings.auth.cookie_name
-    return request.cookies.get(cookie_name)
+    cookie = conn.cookies.get(get_runtime(conn).settings.auth.cookie_name)
+    if cookie:
+        return cookie
+    return conn.query_params.get("token") if conn.scope["type"] == "websocket" else None
+
+
+def authenticate(conn: HTTPConnection, db: Session) -> Actor:
+    """The signed-in caller, or 401."""
+    token = bearer_token(conn)
+    if token is None:
+        raise Unauthorized("sign in first: POST /api/auth/login, then send the token")
+    actor = sessions.authenticate(db=db, settings=get_runtime(conn).settings.auth, token=token)
+    conn.state.actor = actor
+    return actor
 
 
 def current_actor(request: Request, db: DbSession) -> Actor:
-    """The signed-in caller, or 401."""
-    token = bearer_token(request)
-    if token is None:
-        raise Unauthorized("sign in first: POST /api/auth/login, then send the token")
-    actor = sessions.authenticate(db=db, settings=get_runtime(request).settings.auth, token=token)
-    request.state.actor = actor
+    """The signed-in caller of an HTTP request, or 401."""
+    return authenticate(request, db)
+
+
+def authorize(actor: Actor, perm: Perm) -> Actor:
+    """``actor`` if it holds ``perm``; otherwise a 403 (audited by the unit of work)."""
+    if not actor.can(perm):
+        reason = (
+            "enrol a second factor first: POST /api/auth/totp"
+            if actor.enrollment_only
+            else f"your roles do not grant {perm.value!r}"
+        )
+        raise Forbidden(reason, permission=perm.value)
     return actor
 
 
@@ -101,14 +130,20 @@ def requires(perm: Perm) -> Any:
     """``Depends`` marker: the caller must hold ``perm`` (403 otherwise, audited)."""
 
     def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
-        if not actor.can(perm):
-            reason = (
-                "enrol a second factor first: POST /api/auth/totp"
-                if actor.enrollment_only
-                else f"your roles do not grant {perm.value!r}"
-            )
-            raise Forbidden(reason, permission=perm.value)
-        return actor
+        return authorize(actor, perm)
+
+    setattr(dependency, _MARK, perm)
+    return Depends(dependency)
+
+
+@cache
+def requires_on_socket(perm: Perm) -> Any:
+    """Like :func:`requires`, for WebSocket routes: authenticates in a short transaction
+    of its own, since the connection outlives any request."""
+
+    def dependency(websocket: WebSocket) -> Actor:
+        with unit_of_work(websocket) as db:
+            return authorize(authenticate(websocket, db), perm)
 
     setattr(dependency, _MARK, perm)
     return Depends(dependency)
@@ -122,7 +157,7 @@ setattr(_public, _MARK, PUBLIC)
 Public = Depends(_public)
 
 
-def declared_permission(route: APIRoute) -> Perm | str | None:
+def declared_permission(route: APIRoute | APIWebSocketRoute) -> Perm | str | None:
     """The permission ``route`` declared (``PUBLIC`` for open routes), if any."""
     pending = list(route.dependant.dependencies)
     while pending:
@@ -134,16 +169,16 @@ def declared_permission(route: APIRoute) -> Perm | str | None:
     return None
 
 
-def api_routes(routes: Sequence[BaseRoute]) -> list[APIRoute]:
-    """Every API route, including those of included routers."""
+def api_routes(routes: Sequence[BaseRoute]) -> list[APIRoute | APIWebSocketRoute]:
+    """Every API and WebSocket route, including those of included routers."""
     found = (context.original_route for context in iter_route_contexts(routes))
-    return [route for route in found if isinstance(route, APIRoute)]
+    return [route for route in found if isinstance(route, APIRoute | APIWebSocketRoute)]
 
 
 def undeclared_routes(routes: Sequence[BaseRoute]) -> list[str]:
     """``METHOD path`` of every API route that declared no permission."""
     return [
-        f"{','.join(sorted(route.methods or ()))} {route.path}"
+        f"{','.join(sorted(getattr(route, 'methods', None) or {'WEBSOCKET'}))} {route.path}"
         for route in api_routes(routes)
         if declared_permission(route) is None
     ]

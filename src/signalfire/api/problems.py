@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -54,7 +54,10 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem body."""
 
     @app.exception_handler(DomainError)
-    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse | None:
+        if isinstance(request, WebSocket):  # refused before accept: close with 4000+status
+            await request.close(code=4000 + exc.status, reason=exc.detail[:120])
+            return None
         return problem(
             exc.status,
             exc.title,

@@ -173,6 +173,7 @@ def _changed(db: Session, actor: Actor, unit: Unit, change: str) -> None:
         events.UnitChanged(
             actor=actor.ref(),
             agency_id=unit.agency_id,
+            audience=unit.shared_with,
             record_type="unit",
             record_id=str(unit.id),
             unit=UnitRead.model_validate(unit).model_dump(mode="json"),

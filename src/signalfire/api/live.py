@@ -1,0 +1,204 @@
+"""Live updates over WebSocket: a snapshot, then numbered deltas, resumable.
+
+The hub takes committed events from the bus, numbers them, keeps the most recent in a
+ring buffer and fans each out to the clients allowed to see it (their agency, or one it
+was shared with). A client that reconnects with ``?since=SEQ&epoch=E`` gets exactly the
+deltas after ``SEQ``, so nothing is lost or repeated; when the buffer no longer reaches
+back that far, or the server restarted (new epoch), it gets a fresh snapshot instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from signalfire.api.deps import get_runtime, requires_on_socket
+from signalfire.core.auth.actor import Actor
+from signalfire.core.auth.permissions import Perm
+from signalfire.core.events import Event, EventBus
+from signalfire.incidents import service as incidents
+from signalfire.incidents.schemas import IncidentRead
+from signalfire.units import service as units
+from signalfire.units.schemas import UnitRead
+
+LIVE_TOPICS = (
+    "incident.changed",
+    "unit.changed",
+    "unit.moved",
+    "dispatch.assigned",
+    "dispatch.ended",
+)
+CLOSE_TOO_SLOW = 4008
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """One numbered change as sent to clients."""
+
+    seq: int
+    topic: str
+    agencies: frozenset[int]  # who may see it; empty = everyone signed in
+    data: dict[str, Any]
+
+    def message(self) -> dict[str, Any]:
+        return {"type": "delta", "seq": self.seq, "topic": self.topic, "data": self.data}
+
+
+@dataclass(eq=False)
+class Client:
+    """One connected viewer."""
+
+    agency_id: int | None
+    queue: asyncio.Queue[Delta] = field(default_factory=lambda: asyncio.Queue(2000))
+    overflowed: bool = False
+
+    def sees(self, delta: Delta) -> bool:
+        return self.agency_id is None or not delta.agencies or self.agency_id in delta.agencies
+
+
+def _deltas(event: Event) -> Iterator[tuple[str, frozenset[int], dict[str, Any]]]:
+    """Split an event into what each audience may see (positions per unit)."""
+    body = event.payload()
+    if event.topic == "unit.moved":
+        for position in body["positions"]:
+            agencies = frozenset([position["agency_id"], *position["shared_with"]])
+            yield event.topic, agencies, position
+        return
+    agencies = frozenset([a for a in [event.agency_id, *event.audience] if a is not None])
+    yield event.topic, agencies, body
+
+
+class LiveHub:
+    """Numbers committed events and fans them out to WebSocket clients."""
+
+    def __init__(self, bus: EventBus, *, buffer_size: int = 20_000) -> None:
+        self.bus = bus
+        self.epoch = uuid.uuid4().hex[:12]
+        self.seq = 0
+        self._buffer: deque[Delta] = deque(maxlen=buffer_size)
+        self._clients: set[Client] = set()
+
+    async def run(self) -> None:
+        """Consume the bus until cancelled."""
+        subscription = self.bus.subscribe(*LIVE_TOPICS, maxsize=100_000)
+        try:
+            async for event in subscription:
+                self.publish(event)
+        finally:
+            subscription.close()
+
+    def publish(self, event: Event) -> None:
+        """Number ``event``'s deltas and queue them for every client that may see them."""
+        for topic, agencies, data in _deltas(event):
+            self.seq += 1
+            delta = Delta(self.seq, topic, agencies, data)
+            self._buffer.append(delta)
+            for client in list(self._clients):
+                if client.sees(delta):
+                    try:
+                        client.queue.put_nowait(delta)
+                    except asyncio.QueueFull:
+                        client.overflowed = True
+
+    def join(self, agency_id: int | None, since: int | None) -> tuple[Client, list[Delta] | None]:
+        """Register a client; with ``since``, the buffered deltas after it (``None`` when
+        the buffer no longer reaches back that far and a snapshot is needed)."""
+        client = Client(agency_id)
+        backlog: list[Delta] | None = None
+        oldest = self._buffer[0].seq if self._buffer else self.seq + 1
+        if since is not None and since <= self.seq and since + 1 >= oldest:
+            backlog = [d for d in self._buffer if d.seq > since and client.sees(d)]
+        self._clients.add(client)
+        return client, backlog
+
+    def leave(self, client: Client) -> None:
+        self._clients.discard(client)
+
+
+router = APIRouter(tags=["live"])
+
+
+def _snapshot(websocket: WebSocket, actor: Actor) -> dict[str, Any]:
+    with get_runtime(websocket).sessions() as db:
+        return {
+            "incidents": [
+                IncidentRead.model_validate(i).model_dump(mode="json")
+                for i in incidents.list_incidents(db=db, actor=actor)
+            ],
+            "units": [
+                UnitRead.model_validate(u).model_dump(mode="json")
+                for u in units.list_units(db=db, actor=actor)
+            ],
+        }
+
+
+@router.websocket("/api/live")
+async def live(
+    websocket: WebSocket,
+    actor: Annotated[Actor, requires_on_socket(Perm.LIVE)],
+    since: Annotated[int | None, Query(ge=0, description="Last seq the client has.")] = None,
+    epoch: Annotated[str | None, Query(description="Epoch the seq belongs to.")] = None,
+) -> None:
+    """Stream incidents, units and positions the caller may see.
+
+    Messages: ``{"type": "snapshot", "epoch", "seq", "incidents", "units"}`` or
+    ``{"type": "resume", "epoch", "since"}``, then ``{"type": "delta", "seq", "topic",
+    "data"}`` in order. Close code 4008 means the client fell behind: reconnect with
+    ``since``.
+    """
+    hub: LiveHub = websocket.app.state.live_hub
+    await websocket.accept()
+    resume_from = since if epoch == hub.epoch else None
+    client, backlog = hub.join(actor.agency_id, resume_from)
+    try:
+        if backlog is None:
+            start = hub.seq
+            snapshot = await run_in_threadpool(_snapshot, websocket, actor)
+            await websocket.send_json(
+                {"type": "snapshot", "epoch": hub.epoch, "seq": start, **snapshot}
+            )
+        else:
+            await websocket.send_json({"type": "resume", "epoch": hub.epoch, "since": since})
+            for delta in backlog:
+                await websocket.send_json(delta.message())
+        await _pump(websocket, client)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.leave(client)
+
+
+async def _pump(websocket: WebSocket, client: Client) -> None:
+    """Send the client's deltas until it disconnects or falls behind."""
+
+    async def write() -> None:
+        while True:
+            delta = await client.queue.get()
+            if client.overflowed:
+                await websocket.close(CLOSE_TOO_SLOW, "too slow; reconnect with since")
+                return
+            await websocket.send_json(delta.message())
+
+    tasks = {asyncio.create_task(write()), asyncio.create_task(_drain_incoming(websocket))}
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+            await task
+    for task in done:
+        task.result()
+
+
+async def _drain_incoming(websocket: WebSocket) -> None:
+    """Read (and ignore) client messages until it disconnects."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await websocket.receive_text()
