@@ -12,7 +12,7 @@ from fastapi import FastAPI
 import signalfire
 from signalfire.accounts.router import auth_router
 from signalfire.accounts.router import router as accounts_router
-from signalfire.api import audit, ops, problems
+from signalfire.api import audit, live, ops, problems
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
 from signalfire.api.middleware import AccessLog, BodyLimit
@@ -20,6 +20,7 @@ from signalfire.core.config import Settings, get_settings
 from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.dispatch.router import router as dispatch_router
 from signalfire.incidents.router import router as incidents_router
+from signalfire.units import retention
 from signalfire.units.router import router as units_router
 
 
@@ -29,14 +30,18 @@ class UndeclaredPermissionError(RuntimeError):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the live-update hub while the app serves."""
-    task = asyncio.create_task(app.state.live_hub.run())
+    """Run the live-update hub and the retention job while the app serves."""
+    tasks = [
+        asyncio.create_task(app.state.live_hub.run()),
+        asyncio.create_task(retention.purge_periodically(app.state.runtime)),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
@@ -62,6 +67,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         incidents_router,
         units_router,
         dispatch_router,
+        live.router,
     )
     for router in routers:
         app.include_router(router)

@@ -63,6 +63,15 @@ class ApiSettings(_Section):
     )
 
 
+class UnitsSettings(_Section):
+    position_retention_days: float = Field(
+        30, gt=0, description="AVL position history older than this is deleted."
+    )
+    purge_interval_minutes: float = Field(
+        60, gt=0, description="How often the server deletes expired position history."
+    )
+
+
 class LogSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level written to the log."
@@ -87,6 +96,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    units: UnitsSettings = Field(default_factory=UnitsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,141 @@
+"""The live stream: snapshot, numbered deltas, scoping, and resume without loss."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
+
+from signalfire.api.app import create_app
+from signalfire.api.live import LiveHub
+from signalfire.core.auth.permissions import Role
+from signalfire.core.runtime import Runtime
+from tests.conftest import World, bearer
+
+
+@pytest.fixture
+def tokens(world: World) -> dict[str, str]:
+    fire, police = world.agency("FIRE"), world.agency("POLICE", kind="police")
+    made = {
+        "fire": world.user("fire.disp", fire, [Role.DISPATCHER], password=None),
+        "police": world.user("police.disp", police, [Role.DISPATCHER], password=None),
+    }
+    return {name: world.token(user) for name, user in made.items()}
+
+
+def open_incident(client: TestClient, token: str, n: int) -> str:
+    body = {
+        "nature_code": "FIRE-SMOKE",
+        "location": {"lat": 60.17 + n / 100, "lon": 24.94, "source": "manual"},
+    }
+    response = client.post("/api/incidents", json=body, headers=bearer(token))
+    assert response.status_code == 201, response.text
+    number: str = response.json()["incident"]["number"]
+    return number
+
+
+def next_incident_delta(socket: WebSocketTestSession) -> dict[str, Any]:
+    """The next delta about an incident (other topics may interleave)."""
+    while True:
+        message: dict[str, Any] = socket.receive_json()
+        assert message["type"] == "delta"
+        if message["topic"] == "incident.changed":
+            return message
+
+
+def test_snapshot_then_deltas_in_order(client: TestClient, tokens: dict[str, str]) -> None:
+    first = open_incident(client, tokens["fire"], 0)
+    with client.websocket_connect(f"/api/live?token={tokens['fire']}") as socket:
+        snapshot = socket.receive_json()
+        assert snapshot["type"] == "snapshot"
+        assert [i["number"] for i in snapshot["incidents"]] == [first]
+        second = open_incident(client, tokens["fire"], 1)
+        delta = next_incident_delta(socket)
+        assert delta["data"]["incident"]["number"] == second
+        assert delta["seq"] > snapshot["seq"]
+
+
+def test_another_agencys_changes_are_not_sent(client: TestClient, tokens: dict[str, str]) -> None:
+    open_incident(client, tokens["police"], 0)
+    with client.websocket_connect(f"/api/live?token={tokens['fire']}") as socket:
+        assert socket.receive_json()["incidents"] == []
+        open_incident(client, tokens["police"], 1)
+        own = open_incident(client, tokens["fire"], 2)
+        delta = next_incident_delta(socket)
+        assert delta["data"]["incident"]["number"] == own
+
+
+def test_resume_after_a_dropped_connection_loses_and_repeats_nothing(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    url = f"/api/live?token={tokens['fire']}"
+    seen: list[tuple[int, str]] = []
+    with client.websocket_connect(url) as socket:
+        snapshot = socket.receive_json()
+        epoch = snapshot["epoch"]
+        open_incident(client, tokens["fire"], 0)
+        delta = next_incident_delta(socket)
+        seen.append((delta["seq"], delta["data"]["incident"]["number"]))
+    # Dropped. Changes keep happening meanwhile.
+    missed = [open_incident(client, tokens["fire"], n) for n in range(1, 4)]
+    with client.websocket_connect(f"{url}&since={seen[-1][0]}&epoch={epoch}") as socket:
+        assert socket.receive_json() == {"type": "resume", "epoch": epoch, "since": seen[-1][0]}
+        for _ in missed:
+            delta = next_incident_delta(socket)
+            seen.append((delta["seq"], delta["data"]["incident"]["number"]))
+        latest = open_incident(client, tokens["fire"], 9)
+        delta = next_incident_delta(socket)
+        seen.append((delta["seq"], delta["data"]["incident"]["number"]))
+    seqs = [seq for seq, _ in seen]
+    assert seqs == sorted(set(seqs))  # strictly increasing: no repeats
+    assert [number for _, number in seen][1:] == [*missed, latest]  # nothing lost
+
+
+def test_resume_with_every_seq_is_gapless(client: TestClient, tokens: dict[str, str]) -> None:
+    url = f"/api/live?token={tokens['fire']}"
+    with client.websocket_connect(url) as socket:
+        snapshot = socket.receive_json()
+    for n in range(3):
+        open_incident(client, tokens["fire"], n)
+    with client.websocket_connect(f"{url}&since={snapshot['seq']}&epoch={snapshot['epoch']}") as s:
+        assert s.receive_json()["type"] == "resume"
+        seqs = [s.receive_json()["seq"] for _ in range(3)]
+    assert seqs == list(range(snapshot["seq"] + 1, snapshot["seq"] + 4))
+
+
+def test_a_client_too_far_behind_or_from_another_epoch_gets_a_snapshot(
+    runtime: Runtime, tokens: dict[str, str]
+) -> None:
+    app = create_app(runtime)
+    hub = app.state.live_hub = LiveHub(runtime.bus, buffer_size=2)
+    url = f"/api/live?token={tokens['fire']}"
+    with TestClient(app) as client:
+        with client.websocket_connect(url) as socket:
+            start = socket.receive_json()
+        for n in range(4):
+            open_incident(client, tokens["fire"], n)
+        deadline = time.monotonic() + 5
+        while hub.seq < start["seq"] + 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        kinds = {}
+        for name, query in {
+            "too far behind": f"&since={start['seq']}&epoch={hub.epoch}",
+            "other epoch": f"&since={hub.seq - 1}&epoch=not-this-one",
+            "recent": f"&since={hub.seq - 1}&epoch={hub.epoch}",
+        }.items():
+            with client.websocket_connect(url + query) as socket:
+                kinds[name] = socket.receive_json()["type"]
+    assert kinds == {"too far behind": "snapshot", "other epoch": "snapshot", "recent": "resume"}
+
+
+def test_a_bad_token_closes_with_4401(client: TestClient) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect("/api/live?token=sft_nonsense") as socket,
+    ):
+        socket.receive_json()
+    assert closed.value.code == 4401
