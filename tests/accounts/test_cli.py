@@ -177,10 +177,8 @@ def test_user_add_refuses_a_short_password() -> None:
 
 
 def test_user_add_explains_an_invalid_username() -> None:
-    # BUG (src/signalfire/accounts/cli.py, _validated): the message is printed as Rich
-    # markup, so "[a-z0-9]" in the pattern is taken for a style tag and dropped; the
-    # operator reads "should match pattern '^{2,63}$'". Expected to fail until the
-    # message is escaped (rich.markup.escape). cli_support.py has the same flaw.
+    # Regression: messages were printed as Rich markup, so "[a-z0-9]" in the pattern was
+    # taken for a style tag and dropped ("should match pattern '^{2,63}$'").
     add_police()
 
     result = sf(
@@ -239,6 +237,7 @@ def test_a_bad_setting_value_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 2
     assert "auth.idle_timeout_minutes" in result.stderr
     assert "greater than or equal to 1" in one_line(result.stderr)
+    assert "input_value='0'" in one_line(result.stderr)  # not eaten as Rich markup
 
 
 def test_each_command_reads_the_database_url_afresh(

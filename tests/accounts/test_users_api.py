@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -179,6 +180,26 @@ def test_a_dispatcher_may_not_list_users(client: TestClient, world: World, fire:
     assert "user.read" in problem(response, 403)["detail"]
 
 
+def test_an_admin_unlocks_a_locked_user(
+    client: TestClient, db: Session, world: World, fire: Agency, admin: dict[str, str]
+) -> None:
+    locked = world.user("l.locked", fire, [Role.DISPATCHER], password=None)
+    stored = db.get(User, locked.id)
+    assert stored is not None
+    stored.failed_logins, stored.locked_until = 3, datetime.now(UTC) + timedelta(minutes=10)
+    db.commit()
+
+    response = client.patch(f"/api/users/{locked.id}", json={"unlock": True}, headers=admin)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["locked_until"] is None
+    db.expire_all()
+    assert db.scalar(select(User.failed_logins).where(User.id == locked.id)) == 0
+    [update] = db.scalars(select(AuditEntry).where(AuditEntry.action == "user.updated"))
+    assert details_of(update)["changed"] == ["unlock"]
+    db.commit()
+
+
 # --- agency scoping ------------------------------------------------------------------
 
 
@@ -290,10 +311,8 @@ def test_api_tokens_of_another_agency_are_out_of_reach(
 def test_another_agencys_api_token_looks_as_if_it_did_not_exist(
     client: TestClient, db: Session, world: World, admin: dict[str, str], officer: User
 ) -> None:
-    # BUG (src/signalfire/accounts/tokens.py, revoke): for another agency's token the
-    # 404 says "no user with id <owner>" instead of "no API token with id <id>", so an
-    # admin can tell which token ids exist elsewhere and learn their owners' user ids.
-    # Expected to fail until revoke() reports a foreign token like a missing one.
+    # Regression: revoke() used to answer "no user with id <owner>" here, telling an
+    # admin which token ids exist in other agencies and whose they are.
     officer_token_id = token_id(db, world.token(officer))
 
     foreign = client.delete(f"/api/tokens/{officer_token_id}", headers=admin)
