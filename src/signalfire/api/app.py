@@ -15,7 +15,7 @@ from signalfire.accounts.router import router as accounts_router
 from signalfire.api import audit, live, ops, problems
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
-from signalfire.api.middleware import AccessLog, BodyLimit
+from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit
 from signalfire.core.config import Settings, get_settings
 from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.dispatch.router import router as dispatch_router
@@ -77,5 +77,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             f"routes without a declared permission: {', '.join(missing)}"
         )
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(ConcurrencyLimit, limit=settings.api.max_concurrent_requests)
     app.add_middleware(AccessLog)
     return app

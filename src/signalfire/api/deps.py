@@ -7,14 +7,16 @@ to start with one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Annotated, Any, Final
 
+import anyio
 from fastapi import Depends, Header, Request, WebSocket
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute
 
@@ -35,35 +37,49 @@ def get_runtime(conn: HTTPConnection) -> Runtime:
     return runtime
 
 
-@contextmanager
-def unit_of_work(conn: HTTPConnection) -> Iterator[Session]:
-    """One transaction: committed on success, rolled back on error.
+def _end(db: Session, conn: HTTPConnection, exc: BaseException | None) -> None:
+    """Finish a unit of work: commit on success, roll back on error.
 
     A denial (403) is audited in its own transaction after the rollback; errors that
     say so (a refused login's failure count) keep their side effects.
     """
-    with get_runtime(conn).sessions() as db:
-        try:
-            yield db
+    try:
+        if exc is None or (isinstance(exc, DomainError) and exc.keep_side_effects):
             db.commit()
-        except DomainError as exc:
-            if exc.keep_side_effects:
-                db.commit()
-                raise
-            db.rollback()
-            if isinstance(exc, Forbidden):
-                _audit_denial(db, conn, exc)
-                db.commit()
-            raise
-        except BaseException:
-            db.rollback()
-            raise
+            return
+        db.rollback()
+        if isinstance(exc, Forbidden):
+            _audit_denial(db, conn, exc)
+            db.commit()
+    finally:
+        db.close()
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """The request's unit of work."""
-    with unit_of_work(request) as db:
+@contextmanager
+def unit_of_work(conn: HTTPConnection) -> Iterator[Session]:
+    """One transaction, ended by :func:`_end`."""
+    db = get_runtime(conn).sessions()
+    try:
         yield db
+    except BaseException as exc:
+        _end(db, conn, exc)
+        raise
+    _end(db, conn, None)
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work. Opening it costs nothing; ending it runs in a worker
+    thread, shielded so that a client hanging up cannot leave a transaction open."""
+    db = get_runtime(request).sessions()
+    outcome: BaseException | None = None
+    try:
+        yield db
+    except BaseException as exc:
+        outcome = exc
+        raise
+    finally:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_end, db, request, outcome)
 
 
 def _audit_denial(db: Session, conn: HTTPConnection, exc: Forbidden) -> None:
@@ -129,7 +145,7 @@ def authorize(actor: Actor, perm: Perm) -> Actor:
 def requires(perm: Perm) -> Any:
     """``Depends`` marker: the caller must hold ``perm`` (403 otherwise, audited)."""
 
-    def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    async def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         return authorize(actor, perm)
 
     setattr(dependency, _MARK, perm)

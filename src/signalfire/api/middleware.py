@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -73,6 +74,28 @@ class BodyLimit:
             instance=scope["path"],
         )
         await response(scope, receive, send)
+
+
+class ConcurrencyLimit:
+    """Let at most ``limit`` HTTP requests work at once; the rest wait their turn here.
+
+    Waiting in the event loop rather than in worker threads keeps threads free for the
+    requests that hold the database, so a burst of clients queues instead of stalling.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._semaphore: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.limit)
+        async with self._semaphore:
+            await self.app(scope, receive, send)
 
 
 class AccessLog:

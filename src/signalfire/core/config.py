@@ -58,6 +58,13 @@ class AuthSettings(_Section):
 class ApiSettings(_Section):
     host: str = Field("127.0.0.1", description="Address the API server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the API server listens on.")
+    max_concurrent_requests: int = Field(
+        24,
+        ge=1,
+        le=200,
+        description="HTTP requests worked on at once; more wait in line. Keep it below "
+        "the worker thread pool (40) so the database never waits for a thread.",
+    )
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Requests with a larger body are refused with 413."
     )

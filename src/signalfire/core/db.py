@@ -1,11 +1,13 @@
 """Database engine, sessions and the declarative base.
 
-SQLite runs in WAL mode with foreign keys on and ``BEGIN IMMEDIATE`` transactions, so
-concurrent writers queue instead of failing half-way. PostgreSQL is used as given.
+SQLite runs in WAL mode with foreign keys on and ``BEGIN IMMEDIATE`` transactions that
+queue at a :class:`WriteGate`, so concurrent writers wait their turn instead of failing
+half-way. PostgreSQL is used as given.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,6 +17,8 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from signalfire.core.errors import Unavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,7 +58,34 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+class WriteGate:
+    """One SQLite transaction at a time in this process, handed over in arrival order.
+
+    SQLite lets one writer in at a time and makes the others poll; under load a poller
+    can lose every race until its busy timeout expires. Waiting here instead blocks the
+    thread until the transaction before it ends, so no request starves.
+    """
+
+    def __init__(self, wait_seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._holder: Any = None
+        self.wait_seconds = wait_seconds
+
+    def enter(self, dbapi_connection: Any) -> None:
+        if not self._lock.acquire(timeout=self.wait_seconds):
+            raise Unavailable(
+                f"the database stayed busy for {self.wait_seconds:.0f} s; try again",
+                retry_after=1,
+            )
+        self._holder = dbapi_connection
+
+    def leave(self, dbapi_connection: Any) -> None:
+        if self._holder is not None and self._holder is dbapi_connection:
+            self._holder = None
+            self._lock.release()
+
+
+def _configure_sqlite(engine: Engine, gate: WriteGate) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -67,7 +98,37 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        raw = connection.connection.dbapi_connection
+        gate.enter(raw)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave(raw)
+            raise
+
+    # These events fire just before SQLAlchemy ends the transaction; end it here so the
+    # gate opens only once the database lock is free (SQLAlchemy's own call is then a
+    # no-op on a connection no longer in a transaction).
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Any) -> None:
+        raw = connection.connection.dbapi_connection
+        try:
+            raw.commit()
+        finally:
+            gate.leave(raw)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(connection: Any) -> None:
+        raw = connection.connection.dbapi_connection
+        try:
+            if raw is not None and raw.in_transaction:
+                raw.rollback()
+        finally:
+            gate.leave(raw)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        gate.leave(dbapi_connection)  # a transaction that ended without commit/rollback
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -78,7 +139,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, WriteGate(wait_seconds=30))
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 

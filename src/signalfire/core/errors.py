@@ -61,3 +61,11 @@ class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
     type_slug = "forbidden"
+
+
+class Unavailable(DomainError):
+    """A resource is busy or down for a moment; the client should retry."""
+
+    status = 503
+    title = "Service unavailable"
+    type_slug = "unavailable"

@@ -90,6 +90,9 @@ class Subscription:
         self.topics = topics
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
         self._loop = asyncio.get_running_loop()
+        self._lock = threading.Lock()
+        self._inbox: list[Event] = []
+        self._wake_pending = False
         self.overflowed = False
 
     def wants(self, event: Event) -> bool:
@@ -97,14 +100,27 @@ class Subscription:
         return not self.topics or event.topic in self.topics
 
     def offer(self, event: Event) -> None:
-        """Queue ``event`` from any thread."""
-        self._loop.call_soon_threadsafe(self._put, event)
+        """Queue ``event`` from any thread.
 
-    def _put(self, event: Event) -> None:
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
-            self.overflowed = True
+        Events gather in a buffer and one wake-up of the loop moves them all, so a
+        burst costs one cross-thread call rather than one per event.
+        """
+        with self._lock:
+            self._inbox.append(event)
+            if self._wake_pending:
+                return
+            self._wake_pending = True
+        self._loop.call_soon_threadsafe(self._move_inbox)
+
+    def _move_inbox(self) -> None:
+        with self._lock:
+            batch, self._inbox = self._inbox, []
+            self._wake_pending = False
+        for event in batch:
+            try:
+                self._queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self.overflowed = True
 
     def close(self) -> None:
         """Stop receiving events."""

@@ -84,6 +84,15 @@ def score(
     return Match(round(value, 4), distance, round(minutes, 1), reasons)
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An open incident that may be the same as a new report."""
+
+    incident_id: int
+    number: str
+    match: Match
+
+
 def find(
     db: Session,
     *,
@@ -91,31 +100,53 @@ def find(
     agency_ids: list[int],
     natures: dict[str, Nature],
     exclude_id: int | None = None,
-) -> list[tuple[Incident, Match]]:
-    """Open incidents of ``agency_ids`` that may be what ``new`` reports, best first."""
-    since = new.at - max(WINDOW, SAME_CALLER_WINDOW)
-    query = (
-        select(Incident, IncidentCaller.number)
+) -> list[Candidate]:
+    """Open incidents of ``agency_ids`` that may be what ``new`` reports, best first.
+
+    Two narrow queries feed the scoring: incidents inside a box around the new location
+    within the time window, and incidents from the same caller number within two hours.
+    """
+    columns = (
+        select(
+            Incident.id,
+            Incident.number,
+            Incident.lat,
+            Incident.lon,
+            Incident.created_at,
+            Incident.nature_code,
+            IncidentCaller.number,
+        )
         .outerjoin(IncidentCaller, IncidentCaller.incident_id == Incident.id)
         .where(Incident.status.in_([s.value for s in OPEN_STATUSES]))
         .where(Incident.agency_id.in_(agency_ids))
-        .where(Incident.created_at >= since)
     )
     if exclude_id is not None:
-        query = query.where(Incident.id != exclude_id)
-    if new.lat is not None and new.lon is not None and not new.caller_number:
+        columns = columns.where(Incident.id != exclude_id)
+    queries = []
+    if new.lat is not None and new.lon is not None:
         dlat, dlon = degrees_box(new.lat, RADIUS_M)
-        query = query.where(
-            Incident.lat.between(new.lat - dlat, new.lat + dlat),
-            Incident.lon.between(new.lon - dlon, new.lon + dlon),
+        queries.append(
+            columns.where(
+                Incident.created_at >= new.at - WINDOW,
+                Incident.lat.between(new.lat - dlat, new.lat + dlat),
+                Incident.lon.between(new.lon - dlon, new.lon + dlon),
+            )
         )
-    found: dict[int, tuple[Incident, Match]] = {}
-    for incident, number in db.execute(query):
-        nature = natures.get(incident.nature_code)
-        if nature is None:
-            continue
-        old = Report(incident.lat, incident.lon, incident.created_at, nature, number)
-        match = score(new, old)
-        if match and (incident.id not in found or found[incident.id][1].score < match.score):
-            found[incident.id] = (incident, match)
-    return sorted(found.values(), key=lambda pair: -pair[1].score)
+    if new.caller_number:
+        queries.append(
+            columns.where(
+                IncidentCaller.number == new.caller_number,
+                Incident.created_at >= new.at - SAME_CALLER_WINDOW,
+            )
+        )
+    found: dict[int, Candidate] = {}
+    for query in queries:
+        for incident_id, number, lat, lon, created_at, code, caller in db.execute(query):
+            nature = natures.get(code)
+            if nature is None:
+                continue
+            match = score(new, Report(lat, lon, created_at, nature, caller))
+            best = found.get(incident_id)
+            if match and (best is None or best.match.score < match.score):
+                found[incident_id] = Candidate(incident_id, number, match)
+    return sorted(found.values(), key=lambda candidate: -candidate.match.score)

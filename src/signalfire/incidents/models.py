@@ -52,6 +52,7 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("agency_id", "number"),
         Index("ix_incidents_open", "status", "created_at"),
+        Index("ix_incidents_lat_lon", "lat", "lon"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,0 +1,1 @@
+"""On-demand benchmarks (``make bench``); each writes its figures to docs/benchmarks.md."""

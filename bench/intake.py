@@ -1,0 +1,78 @@
+"""Incident intake rate through the HTTP API, embedded SQLite, one server process.
+
+Run: ``.venv/bin/python -m bench.intake``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import httpx2 as httpx
+
+from bench.harness import machine, peer_served, record, served
+
+INCIDENTS = 2000
+CONCURRENCY = 16
+NATURES = ["FIRE-ALARM", "MED-FALL", "TC-NO-INJURY", "LAW-THEFT", "MED-CHEST-PAIN"]
+
+
+def body(rng: random.Random) -> dict[str, object]:
+    return {
+        "nature_code": rng.choice(NATURES),
+        "location": {"lat": 60.15 + rng.random() * 0.05, "lon": 24.90 + rng.random() * 0.1,
+                     "source": "caller_device", "accuracy_m": 15},
+        "caller": {"number": f"+35840{rng.randrange(10**7):07d}"},
+        "summary": "benchmark call",
+    }
+
+
+async def drive(url: str, headers: dict[str, str]) -> float:
+    """Post ``INCIDENTS`` incidents from ``CONCURRENCY`` clients; returns incidents/s."""
+    rng = random.Random(7)
+    bodies = [body(rng) for _ in range(INCIDENTS)]
+    queue: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    for item in bodies:
+        queue.put_nowait(item)
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                response = await client.post(url, json=queue.get_nowait())
+                if response.status_code != 201:
+                    raise RuntimeError(response.text)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return INCIDENTS / (time.perf_counter() - started)
+
+
+def main() -> None:
+    with served(units_count=10) as install:
+        ours = asyncio.run(drive(f"{install.base_url}/api/incidents",
+                                 {"Authorization": f"Bearer {install.tokens['dispatcher']}"}))
+    with peer_served() as peer:
+        floor = asyncio.run(drive(f"{peer}/incidents", {}))
+    record("Incident intake", f"""
+Command: `.venv/bin/python -m bench.intake` ({machine()}).
+{INCIDENTS} incidents from {CONCURRENCY} concurrent HTTP clients against `signalfire serve`
+(one uvicorn process, embedded SQLite in WAL mode). Each Signalfire intake authenticates
+the API token, validates the call, numbers the incident, stores location and caller,
+writes three timeline events, runs the duplicate check, and chains an audit entry, all in
+one transaction. Peer in the same run: `bench/peer_app.py`, a bare FastAPI endpoint that
+stores the JSON body with `sqlite3` (no auth, audit, timeline or duplicate check).
+
+| system | incidents/s |
+|---|---:|
+| Signalfire `POST /api/incidents` | {ours:,.0f} |
+| peer: bare FastAPI + sqlite3 insert | {floor:,.0f} |
+
+Target: >= 500 incidents/s.
+""")
+    print(f"signalfire {ours:.0f}/s, peer {floor:.0f}/s")
+
+
+if __name__ == "__main__":
+    main()
