@@ -23,7 +23,7 @@ from signalfire.incidents.models import Incident
 from signalfire.incidents.schemas import IncidentStatus
 from signalfire.units import service as units
 from signalfire.units.models import Unit
-from signalfire.units.status import ARRIVED, ASSIGNABLE, REASSIGNABLE, UnitStatus
+from signalfire.units.status import ARRIVED, ASSIGNABLE, REASSIGNABLE, TRANSITIONS, UnitStatus
 
 _TIMELINE = {
     UnitStatus.EN_ROUTE: Kind.UNIT_EN_ROUTE,
@@ -196,11 +196,16 @@ def change_unit_status(
         assignment = active_assignment(db, unit.id)
         if assignment is None:
             raise Forbidden(f"unit {unit.callsign} belongs to another agency")
+    allowed = sorted(s.value for s in TRANSITIONS[UnitStatus(unit.status)])
     if to == UnitStatus.DISPATCHED:
-        raise Conflict("units are dispatched through POST /api/incidents/{id}/units")
+        raise Conflict(
+            "units are dispatched through POST /api/incidents/{id}/units", allowed=allowed
+        )
     assignment = active_assignment(db, unit.id)
     if assignment is None and to not in _FREE | {UnitStatus.OUT_OF_SERVICE}:
-        raise Conflict(f"unit {unit.callsign} has no incident; it cannot be {to.value}")
+        raise Conflict(
+            f"unit {unit.callsign} has no incident; it cannot be {to.value}", allowed=allowed
+        )
     previous = units.change_status(db=db, actor=actor, unit=unit, to=to, at=at)
     if assignment is not None:
         incident = incidents.get(db=db, actor=actor, incident_id=assignment.incident_id)

@@ -134,10 +134,12 @@ def compute(events: Iterable[Step]) -> Intervals:
         {s.unit_id for s in steps if s.unit_id is not None and s.kind == Kind.UNIT_DISPATCHED}
     )
     units = [unit_intervals(steps, uid) for uid in unit_ids]
-    first_unit = next(
-        (s.unit_id for s in steps if s.kind == Kind.UNIT_DISPATCHED and s.unit_id is not None),
-        None,
+    # Units sent at the same instant: the lowest id counts as first, so the answer does
+    # not depend on the order the events come in.
+    dispatches = sorted(
+        (s.at, s.unit_id) for s in steps if s.kind == Kind.UNIT_DISPATCHED and s.unit_id is not None
     )
+    first_unit = dispatches[0][1] if dispatches else None
     first = next((u for u in units if u.unit_id == first_unit), None)
     return Intervals(
         answer=_seconds(received, answered),

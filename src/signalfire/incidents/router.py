@@ -42,17 +42,17 @@ Reader = Annotated[Actor, requires(Perm.INCIDENT_READ)]
 Writer = Annotated[Actor, requires(Perm.INCIDENT_UPDATE)]
 
 
-def _candidates(pairs: list[tuple[Incident, duplicates.Match]]) -> list[DuplicateCandidate]:
+def _candidates(found: list[duplicates.Candidate]) -> list[DuplicateCandidate]:
     return [
         DuplicateCandidate(
-            incident_id=i.id,
-            number=i.number,
-            score=m.score,
-            distance_m=m.distance_m,
-            minutes_apart=m.minutes_apart,
-            reasons=m.reasons,
+            incident_id=c.incident_id,
+            number=c.number,
+            score=c.match.score,
+            distance_m=c.match.distance_m,
+            minutes_apart=c.match.minutes_apart,
+            reasons=c.match.reasons,
         )
-        for i, m in pairs
+        for c in found
     ]
 
 

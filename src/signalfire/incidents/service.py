@@ -99,7 +99,7 @@ def _priority(nature: Nature, modifiers: list[str]) -> int:
 
 def create(
     *, db: Session, actor: Actor, data: IncidentCreate
-) -> tuple[Incident, list[tuple[Incident, duplicates.Match]]]:
+) -> tuple[Incident, list[duplicates.Candidate]]:
     """Open an incident from a call, alarm, camera alert or API client.
 
     Returns the incident and the open incidents it may duplicate, best first.
@@ -118,8 +118,10 @@ def create(
         source=data.source,
         summary=data.summary,
         created_at=now,
-        version=0,
+        version=1,
     )
+    incident.shares = []  # new: nothing to load
+    _set_primary(incident, data.location)
     db.add(incident)
     db.flush()
     _add_location(db, incident, data.location, now, primary=True)
@@ -166,7 +168,7 @@ def create(
         natures=catalogue,
         exclude_id=incident.id,
     )
-    changed(db, actor, incident, "created")
+    announce(db, actor, incident, "created")
     return incident, candidates
 
 
@@ -202,9 +204,13 @@ def _add_location(
     )
     db.add(location)
     if primary:
-        incident.lat, incident.lon, incident.address = data.lat, data.lon, data.address
-        incident.location_source, incident.location_accuracy_m = data.source, data.accuracy_m
+        _set_primary(incident, data)
     return location
+
+
+def _set_primary(incident: Incident, data: LocationIn) -> None:
+    incident.lat, incident.lon, incident.address = data.lat, data.lon, data.address
+    incident.location_source, incident.location_accuracy_m = data.source, data.accuracy_m
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -282,7 +288,7 @@ def timeline(
 
 def possible_duplicates(
     *, db: Session, actor: Actor, incident_id: int
-) -> list[tuple[Incident, duplicates.Match]]:
+) -> list[duplicates.Candidate]:
     """Open incidents of the same agency that may report the same thing."""
     incident = get(db=db, actor=actor, incident_id=incident_id)
     catalogue = natures_for(db, incident.agency_id)
@@ -296,9 +302,21 @@ def possible_duplicates(
         _nature(catalogue, incident.nature_code),
         number,
     )
-    return duplicates.find(
+    found = duplicates.find(
         db, new=report, agency_ids=[incident.agency_id], natures=catalogue, exclude_id=incident.id
     )
+    if actor.agency_id is None or actor.agency_id == incident.agency_id:
+        return found
+    # A helping agency sees the shared incident, not its owner's other incidents.
+    shared = set(
+        db.scalars(
+            select(IncidentShare.incident_id).where(
+                IncidentShare.agency_id == actor.agency_id,
+                IncidentShare.incident_id.in_([c.incident_id for c in found]),
+            )
+        )
+    )
+    return [c for c in found if c.incident_id in shared]
 
 
 def notes(*, db: Session, actor: Actor, incident_id: int) -> list[IncidentNote]:
@@ -319,6 +337,8 @@ def update(*, db: Session, actor: Actor, incident_id: int, data: IncidentUpdate)
             f"it is at version {incident.version}"
         )
     catalogue = natures_for(db, incident.agency_id)
+    # A priority set by hand stays until the nature or the modifiers change.
+    recompute = False
     if data.nature_code is not None and data.nature_code != incident.nature_code:
         nature = _nature(catalogue, data.nature_code)
         record(
@@ -329,14 +349,20 @@ def update(*, db: Session, actor: Actor, incident_id: int, data: IncidentUpdate)
             data={"from": incident.nature_code, "to": nature.code},
         )
         incident.nature_code = nature.code
-    if data.modifiers is not None:
+        recompute = True
+    if data.modifiers is not None and sorted(set(data.modifiers)) != incident.modifiers:
         incident.modifiers = sorted(set(data.modifiers))
+        recompute = True
     if data.summary is not None:
         incident.summary = data.summary
     if data.status is not None and incident.status == IncidentStatus.NEW.value:
         set_status(db, actor, incident, IncidentStatus.PENDING)
     nature = _nature(catalogue, incident.nature_code)
-    priority = data.priority or _priority(nature, incident.modifiers)
+    computed = _priority(nature, incident.modifiers)  # also refuses unknown modifiers
+    if data.priority is not None:
+        priority = data.priority
+    else:
+        priority = computed if recompute else incident.priority
     if priority != incident.priority:
         record(
             db,
@@ -497,7 +523,12 @@ def record(
 
 def changed(db: Session, actor: Actor, incident: Incident, change: str) -> None:
     """Bump the version and announce the incident's new state."""
-    incident.version = (incident.version or 0) + 1
+    incident.version += 1
+    announce(db, actor, incident, change)
+
+
+def announce(db: Session, actor: Actor, incident: Incident, change: str) -> None:
+    """Publish the incident's current state (after the transaction commits)."""
     db.flush()
     emit(
         db,
