@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalfire.accounts.models import Agency, ApiToken, LoginSession, User
+from signalfire.core import clock
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.audit.service import details_of
 from signalfire.core.auth.permissions import Role
@@ -86,8 +87,8 @@ def reload_user(db: Session, user_id: int) -> User:
 
 
 def current_code(secret: str) -> str:
-    """The authenticator's code for ``secret`` right now."""
-    return pyotp.TOTP(secret).now()
+    """The authenticator's code for ``secret`` now, by the server's clock."""
+    return pyotp.TOTP(secret).at(clock.now())
 
 
 def wrong_code(secret: str) -> str:
@@ -316,8 +317,29 @@ def test_a_disabled_user_loses_the_session_they_have(
 
     assert response.status_code == 200, response.text
     assert response.json()["is_active"] is False
-    problem(me(client, token), 401, "disabled")
+    problem(me(client, token), 401, "not signed in")
     problem(login(client, "a.virtanen"), 401, BAD_LOGIN)
+    # Enabling the account again does not bring the old session back.
+    enable = {"is_active": True}
+    assert (
+        client.patch(
+            f"/api/users/{dispatcher.id}", json=enable, headers=bearer(admin_token)
+        ).status_code
+        == 200
+    )
+    problem(me(client, token), 401, "not signed in")
+
+
+@pytest.mark.parametrize(
+    "change", [{"password": "a brand new passphrase"}, {"reset_second_factor": True}]
+)
+def test_a_password_change_or_factor_reset_signs_the_user_out(
+    client: TestClient, dispatcher: User, admin_token: str, change: dict[str, object]
+) -> None:
+    token = sign_in(client, "a.virtanen")
+    response = client.patch(f"/api/users/{dispatcher.id}", json=change, headers=bearer(admin_token))
+    assert response.status_code == 200, response.text
+    problem(me(client, token), 401, "not signed in")
 
 
 # --- API tokens ------------------------------------------------------------------------
@@ -476,12 +498,13 @@ def test_a_wrong_code_does_not_confirm_enrolment(
 
 
 def test_after_enrolment_sign_in_needs_the_current_code(
-    client: TestClient, agency: Agency, dispatcher: User, admin_token: str
+    client: TestClient, agency: Agency, dispatcher: User, admin_token: str, frozen_clock: Clock
 ) -> None:
     require_second_factor(client, admin_token, agency)
     token = sign_in(client, "a.virtanen")
     secret = enrol(client, token)
     assert client.get("/api/agencies", headers=bearer(token)).status_code == 200
+    frozen_clock.advance(seconds=30)  # the enrolment code is spent; wait for the next one
 
     problem(login(client, "a.virtanen"), 401, "second factor")
     problem(login(client, "a.virtanen", otp=wrong_code(secret)), 401, "second-factor code")
@@ -491,6 +514,19 @@ def test_after_enrolment_sign_in_needs_the_current_code(
     assert response.json()["second_factor_enrollment_required"] is False
     full = response.json()["token"]
     assert client.get("/api/agencies", headers=bearer(full)).status_code == 200
+
+
+def test_a_code_is_accepted_only_once(
+    client: TestClient, agency: Agency, dispatcher: User, admin_token: str, frozen_clock: Clock
+) -> None:
+    require_second_factor(client, admin_token, agency)
+    secret = enrol(client, sign_in(client, "a.virtanen"))
+    frozen_clock.advance(seconds=30)
+    code = current_code(secret)
+    assert login(client, "a.virtanen", otp=code).status_code == 200
+    problem(login(client, "a.virtanen", otp=code), 401, "second-factor code")
+    frozen_clock.advance(seconds=30)
+    assert login(client, "a.virtanen", otp=current_code(secret)).status_code == 200
 
 
 def test_an_admin_reset_clears_the_second_factor(

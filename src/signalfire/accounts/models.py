@@ -38,6 +38,7 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # replay guard
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     agency: Mapped[Agency] = relationship(lazy="joined")

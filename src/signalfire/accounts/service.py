@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from signalfire.accounts import events, totp
-from signalfire.accounts.models import Agency, User, UserRole
+from signalfire.accounts.models import Agency, LoginSession, User, UserRole
 from signalfire.accounts.schemas import AgencyCreate, UserCreate, UserUpdate
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
@@ -161,6 +161,8 @@ def update_user(*, db: Session, actor: Actor, user_id: int, data: UserUpdate) ->
     if data.reset_second_factor:
         totp.reset(user)
         changed.append("reset_second_factor")
+    if {"password", "reset_second_factor"} & set(changed) or data.is_active is False:
+        _end_sessions(db, user)
     db.flush()
     emit(
         db,
@@ -174,6 +176,16 @@ def update_user(*, db: Session, actor: Actor, user_id: int, data: UserUpdate) ->
         ),
     )
     return user
+
+
+def _end_sessions(db: Session, user: User) -> None:
+    """Sign the user out everywhere (after a password change, reset or disabling)."""
+    now = clock.now()
+    db.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
 
 
 def _own_agency(actor: Actor, agency: Agency) -> Agency:

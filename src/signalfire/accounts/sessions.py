@@ -81,7 +81,7 @@ def login(
     if user.totp_confirmed and otp is None:
         reason = "second factor required: send the current code as 'otp'"
         raise _refuse(db, settings, user, username, reason, count=False)
-    otp_ok = otp is not None and totp.code_valid(user, otp)
+    otp_ok = otp is not None and user.totp_confirmed and totp.accept_code(user, otp)
     if user.totp_confirmed and not otp_ok:
         raise _refuse(db, settings, user, username, "invalid second-factor code")
     if user.password_hash and needs_rehash(user.password_hash):

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import hmac
+from datetime import timedelta
+
 import pyotp
 from sqlalchemy.orm import Session
 
 from signalfire.accounts import events
 from signalfire.accounts.models import LoginSession, User
+from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.errors import Conflict, Invalid, NotFound
 from signalfire.core.events import emit
 
 
-def code_valid(user: User, code: str) -> bool:
-    """Whether ``code`` is the user's current TOTP code (one step of clock drift allowed)."""
-    return (
-        user.totp_confirmed
-        and user.totp_secret is not None
-        and pyotp.TOTP(user.totp_secret).verify(code, valid_window=1)
-    )
+def accept_code(user: User, code: str) -> bool:
+    """Whether ``code`` is the user's TOTP code now (one step of clock drift allowed).
+
+    Each time step is accepted once (RFC 6238, section 5.2): a code seen before, or one
+    older than the last accepted, is refused, so an overheard code cannot be replayed.
+    """
+    if not user.totp_secret:
+        return False
+    generator = pyotp.TOTP(user.totp_secret)
+    now = clock.now()
+    for drift in (-1, 0, 1):
+        moment = now + timedelta(seconds=drift * generator.interval)
+        if hmac.compare_digest(generator.at(moment), code):
+            step = generator.timecode(moment)
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False
+            user.totp_last_step = step
+            return True
+    return False
 
 
 def _self(db: Session, actor: Actor) -> User:
@@ -43,7 +59,7 @@ def confirm_enrollment(*, db: Session, actor: Actor, code: str) -> User:
     user = _self(db, actor)
     if user.totp_confirmed or user.totp_secret is None:
         raise Conflict("no enrolment in progress; start one first")
-    if not pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+    if not accept_code(user, code):
         raise Invalid("the code does not match; check the authenticator's clock", field="otp")
     user.totp_confirmed = True
     if actor.via == "session" and actor.credential_id is not None:
@@ -64,4 +80,4 @@ def confirm_enrollment(*, db: Session, actor: Actor, code: str) -> User:
 
 def reset(user: User) -> None:
     """Forget a user's second factor (an admin's action; the caller audits it)."""
-    user.totp_secret, user.totp_confirmed = None, False
+    user.totp_secret, user.totp_confirmed, user.totp_last_step = None, False, None
