@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import sys
 from typing import Any
 
@@ -28,6 +29,7 @@ def build(db_path: str) -> FastAPI:
         "UNIQUE (unit_id, at))"
     )
     app = FastAPI()
+    write_lock = threading.Lock()
     sockets: set[WebSocket] = set()
 
     @app.get("/readyz")
@@ -46,9 +48,10 @@ def build(db_path: str) -> FastAPI:
     @app.post("/positions")
     def positions(body: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
         rows = [(p["unit_id"], p["time"], p["lat"], p["lon"]) for p in body["positions"]]
-        connection.execute("BEGIN")
-        connection.executemany("INSERT OR IGNORE INTO positions VALUES (?, ?, ?, ?)", rows)
-        connection.execute("COMMIT")
+        with write_lock:  # one connection, one transaction at a time
+            connection.execute("BEGIN")
+            connection.executemany("INSERT OR IGNORE INTO positions VALUES (?, ?, ?, ?)", rows)
+            connection.execute("COMMIT")
         return {"accepted": len(rows)}
 
     @app.websocket("/live")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
+from signalfire.core.db import Base
 from signalfire.core.errors import Invalid
 from signalfire.core.events import emit
 from signalfire.units import events
@@ -24,15 +26,32 @@ def _insert_ignoring_duplicates(db: Session) -> postgresql.Insert | sqlite.Inser
     return sqlite.insert(UnitPosition).on_conflict_do_nothing(index_elements=keys)
 
 
+@dataclass(slots=True)
+class _Latest:
+    """What ingestion needs to know of a unit (plain columns, no ORM objects)."""
+
+    agency_id: int
+    shared_with: list[int]
+    position_at: datetime | None
+
+
 def ingest(*, db: Session, actor: Actor, reports: list[PositionReport]) -> PositionResult:
     """Store a batch of reports; all or nothing.
 
     Reports for units the caller's agency does not own are refused as a whole. A report
     already stored (same unit and time) is counted as a duplicate; one older than the
-    unit's latest goes to history without moving the unit.
+    unit's latest goes to history without moving the unit. The latest position only
+    ever moves forward in time, even when two batches for one unit race.
     """
     wanted = {report.unit_id for report in reports}
-    units = {u.id: u for u in db.scalars(select(Unit).where(Unit.id.in_(wanted)))}
+    units = {
+        uid: _Latest(agency_id, shared_with, position_at)
+        for uid, agency_id, shared_with, position_at in db.execute(
+            select(Unit.id, Unit.agency_id, Unit.shared_with, Unit.position_at).where(
+                Unit.id.in_(wanted)
+            )
+        )
+    }
     foreign = sorted(
         uid
         for uid in wanted
@@ -58,9 +77,10 @@ def ingest(*, db: Session, actor: Actor, reports: list[PositionReport]) -> Posit
     stored = db.execute(
         _insert_ignoring_duplicates(db).returning(UnitPosition.unit_id, UnitPosition.at), rows
     ).all()
-    inserted = {(unit_id, at) for unit_id, at in stored}
-    moved, out_of_order = _advance_latest(units, [unique[key] for key in inserted if key in unique])
-    if moved:
+    fresh = [unique[(unit_id, at)] for unit_id, at in stored if (unit_id, at) in unique]
+    newest, out_of_order = _newest_per_unit(units, fresh)
+    if newest:
+        _move(db, newest)
         emit(
             db,
             events.UnitsMoved(
@@ -68,40 +88,69 @@ def ingest(*, db: Session, actor: Actor, reports: list[PositionReport]) -> Posit
                 agency_id=actor.agency_id,
                 positions=[
                     {
-                        "unit_id": u.id,
-                        "agency_id": u.agency_id,
-                        "shared_with": u.shared_with,
-                        "lat": u.lat,
-                        "lon": u.lon,
-                        "heading": u.heading,
-                        "speed": u.speed,
-                        "time": u.position_at.isoformat() if u.position_at else None,
+                        "unit_id": r.unit_id,
+                        "agency_id": units[r.unit_id].agency_id,
+                        "shared_with": units[r.unit_id].shared_with,
+                        "lat": r.lat,
+                        "lon": r.lon,
+                        "heading": r.heading,
+                        "speed": r.speed,
+                        "time": r.time.isoformat(),
                     }
-                    for u in moved
+                    for r in newest
                 ],
             ),
         )
     return PositionResult(
-        accepted=len(inserted),
-        duplicates=len(reports) - len(inserted),
-        out_of_order=out_of_order,
+        accepted=len(stored), duplicates=len(reports) - len(stored), out_of_order=out_of_order
     )
 
 
-def _advance_latest(
-    units: dict[int, Unit], reports: list[PositionReport]
-) -> tuple[list[Unit], int]:
-    moved: dict[int, Unit] = {}
+def _newest_per_unit(
+    units: dict[int, _Latest], reports: list[PositionReport]
+) -> tuple[list[PositionReport], int]:
+    """The newest report per unit that is newer than the unit's latest; and how many
+    reports were older than what the unit already had."""
+    newest: dict[int, PositionReport] = {}
     out_of_order = 0
-    for report in sorted(reports, key=lambda r: r.time):
-        unit = units[report.unit_id]
-        if unit.position_at is not None and report.time <= unit.position_at:
+    for report in reports:
+        known = units[report.unit_id].position_at
+        if known is not None and report.time <= known:
             out_of_order += 1
-            continue
-        unit.lat, unit.lon = report.lat, report.lon
-        unit.heading, unit.speed, unit.position_at = report.heading, report.speed, report.time
-        moved[unit.id] = unit
-    return list(moved.values()), out_of_order
+        elif report.unit_id not in newest or newest[report.unit_id].time < report.time:
+            newest[report.unit_id] = report
+    return list(newest.values()), out_of_order
+
+
+def _move(db: Session, reports: list[PositionReport]) -> None:
+    """Set each unit's latest position, unless a newer one got there first."""
+    table = Base.metadata.tables["units"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("uid"))
+        .where(or_(table.c.position_at.is_(None), table.c.position_at < bindparam("time")))
+        .values(
+            lat=bindparam("lat"),
+            lon=bindparam("lon"),
+            heading=bindparam("heading"),
+            speed=bindparam("speed"),
+            position_at=bindparam("time"),
+        )
+    )
+    db.execute(
+        statement,
+        [
+            {
+                "uid": r.unit_id,
+                "lat": r.lat,
+                "lon": r.lon,
+                "heading": r.heading,
+                "speed": r.speed,
+                "time": r.time,
+            }
+            for r in reports
+        ],
+    )
 
 
 def purge(*, db: Session, older_than: datetime) -> int:
