@@ -13,13 +13,13 @@ test: $(STAMP) lint  ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
 
 install: $(STAMP)
 
@@ -32,7 +32,9 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $@
 
 bench: $(STAMP)  ## Run the benchmarks in bench/ and update docs/benchmarks.md
-	@for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.avl
+	$(BIN)/python -m bench.live
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -24,17 +24,23 @@ def batches(unit_ids: list[int]) -> list[dict[str, object]]:
     """``BATCHES`` batches; each unit reports once a second along a random walk."""
     rng = random.Random(3)
     start = datetime(2026, 11, 26, 12, tzinfo=UTC)
-    made, tick = [], 0
+    made: list[dict[str, object]] = []
+    tick = 0
     for _ in range(BATCHES):
-        positions = []
+        positions: list[dict[str, object]] = []
         for _ in range(BATCH):
             unit = unit_ids[tick % len(unit_ids)]
             moment = start + timedelta(seconds=tick // len(unit_ids))
-            positions.append({
-                "unit_id": unit, "lat": 60.16 + rng.random() * 0.02,
-                "lon": 24.93 + rng.random() * 0.03, "heading": rng.random() * 359,
-                "speed": rng.random() * 20, "time": moment.isoformat(),
-            })
+            positions.append(
+                {
+                    "unit_id": unit,
+                    "lat": 60.16 + rng.random() * 0.02,
+                    "lon": 24.93 + rng.random() * 0.03,
+                    "heading": rng.random() * 359,
+                    "speed": rng.random() * 20,
+                    "time": moment.isoformat(),
+                }
+            )
             tick += 1
         made.append({"positions": positions})
     return made
@@ -60,12 +66,18 @@ async def drive(url: str, headers: dict[str, str], unit_ids: list[int]) -> float
 
 def main() -> None:
     with served(units_count=UNITS) as install:
-        ours = asyncio.run(drive(f"{install.base_url}/api/positions",
-                                 {"Authorization": f"Bearer {install.tokens['gateway']}"},
-                                 install.unit_ids))
+        ours = asyncio.run(
+            drive(
+                f"{install.base_url}/api/positions",
+                {"Authorization": f"Bearer {install.tokens['gateway']}"},
+                install.unit_ids,
+            )
+        )
     with peer_served() as peer:
         floor = asyncio.run(drive(f"{peer}/positions", {}, list(range(1, UNITS + 1))))
-    record("AVL positions", f"""
+    record(
+        "AVL positions",
+        f"""
 Command: `.venv/bin/python -m bench.avl` ({machine()}).
 {BATCH * BATCHES:,} positions of {UNITS} units in batches of {BATCH} (`POST /api/positions`),
 {CONCURRENCY} concurrent HTTP clients, one `signalfire serve` process on embedded SQLite. Each
@@ -80,7 +92,8 @@ one `sqlite3` `executemany` `INSERT OR IGNORE` per batch.
 | peer: bare FastAPI + sqlite3 executemany | {floor:,.0f} |
 
 Target: >= 5,000 positions/s.
-""")
+""",
+    )
     print(f"signalfire {ours:.0f}/s, peer {floor:.0f}/s")
 
 

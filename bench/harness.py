@@ -65,17 +65,25 @@ def seed(rt: Runtime, *, units_count: int) -> tuple[dict[str, str], list[int]]:
         )
         made = {}
         for name, role in (("dispatcher", Role.DISPATCHER), ("gateway", Role.UNIT_TERMINAL)):
-            user = accounts.create_user(db=db, actor=operator, data=UserCreate(
-                username=f"bench.{name}", display_name=name, password=SecretStr("x" * 16),
-                roles=[role], agency_id=agency.id,
-            ))
+            user = accounts.create_user(
+                db=db,
+                actor=operator,
+                data=UserCreate(
+                    username=f"bench.{name}",
+                    display_name=name,
+                    password=SecretStr("x" * 16),
+                    roles=[role],
+                    agency_id=agency.id,
+                ),
+            )
             _record, made[name] = tokens.create(
                 db=db, actor=operator, data=TokenCreate(user_id=user.id, name=name)
             )
         member = Actor(None, "bench", agency.id, frozenset(Role), "cli")
         ids = [
-            units.create_unit(db=db, actor=member, data=UnitCreate(
-                callsign=f"U{n}", unit_type=UnitType.ENGINE)).id
+            units.create_unit(
+                db=db, actor=member, data=UnitCreate(callsign=f"U{n}", unit_type=UnitType.ENGINE)
+            ).id
             for n in range(units_count)
         ]
     return made, ids
@@ -100,9 +108,11 @@ def served(*, units_count: int = 200) -> Iterator[Install]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALFIRE_")}
         env |= {"SIGNALFIRE_DATABASE__URL": url, "SIGNALFIRE_LOG__LEVEL": "WARNING"}
         log = Path(tmp) / "server.log"
-        server = subprocess.Popen(  # noqa: S603
+        server = subprocess.Popen(
             [sys.executable, "-m", "signalfire", "serve", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -121,9 +131,10 @@ def peer_served() -> Iterator[str]:
     """The bare FastAPI + sqlite3 peer (``bench.peer_app``), on a fresh database."""
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        server = subprocess.Popen(  # noqa: S603
+        server = subprocess.Popen(
             [sys.executable, "-m", "bench.peer_app", str(port), f"{tmp}/peer.db"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -148,17 +159,25 @@ def _wait_ready(base: str) -> None:
 
 def machine() -> str:
     """One line about where the figures were taken."""
-    return f"{platform.python_implementation()} {platform.python_version()}, " \
-           f"{os.cpu_count()} CPUs, {platform.machine()}"
+    return (
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, {platform.machine()}"
+    )
 
 
 def record(section: str, body: str) -> None:
     """Replace (or add) ``## section`` in docs/benchmarks.md with ``body``."""
     REPORT.parent.mkdir(exist_ok=True)
-    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n\nRun with `make bench` " \
-        "(or one script: `.venv/bin/python -m bench.NAME`). Figures come from this " \
+    text = (
+        REPORT.read_text()
+        if REPORT.exists()
+        else "# Benchmarks\n\nRun with `make bench` "
+        "(or one script: `.venv/bin/python -m bench.NAME`). Figures come from this "
         "repository's own runs; each section names the command and the peer run beside it.\n"
+    )
     block = f"## {section}\n\n{body.strip()}\n"
     pattern = re.compile(rf"^## {re.escape(section)}\n.*?(?=^## |\Z)", re.M | re.S)
-    text = pattern.sub(block + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + block
+    text = (
+        pattern.sub(block + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + block
+    )
     REPORT.write_text(text)

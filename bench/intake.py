@@ -21,8 +21,12 @@ NATURES = ["FIRE-ALARM", "MED-FALL", "TC-NO-INJURY", "LAW-THEFT", "MED-CHEST-PAI
 def body(rng: random.Random) -> dict[str, object]:
     return {
         "nature_code": rng.choice(NATURES),
-        "location": {"lat": 60.15 + rng.random() * 0.05, "lon": 24.90 + rng.random() * 0.1,
-                     "source": "caller_device", "accuracy_m": 15},
+        "location": {
+            "lat": 60.15 + rng.random() * 0.05,
+            "lon": 24.90 + rng.random() * 0.1,
+            "source": "caller_device",
+            "accuracy_m": 15,
+        },
         "caller": {"number": f"+35840{rng.randrange(10**7):07d}"},
         "summary": "benchmark call",
     }
@@ -51,11 +55,17 @@ async def drive(url: str, headers: dict[str, str]) -> float:
 
 def main() -> None:
     with served(units_count=10) as install:
-        ours = asyncio.run(drive(f"{install.base_url}/api/incidents",
-                                 {"Authorization": f"Bearer {install.tokens['dispatcher']}"}))
+        ours = asyncio.run(
+            drive(
+                f"{install.base_url}/api/incidents",
+                {"Authorization": f"Bearer {install.tokens['dispatcher']}"},
+            )
+        )
     with peer_served() as peer:
         floor = asyncio.run(drive(f"{peer}/incidents", {}))
-    record("Incident intake", f"""
+    record(
+        "Incident intake",
+        f"""
 Command: `.venv/bin/python -m bench.intake` ({machine()}).
 {INCIDENTS} incidents from {CONCURRENCY} concurrent HTTP clients against `signalfire serve`
 (one uvicorn process, embedded SQLite in WAL mode). Each Signalfire intake authenticates
@@ -70,7 +80,8 @@ stores the JSON body with `sqlite3` (no auth, audit, timeline or duplicate check
 | peer: bare FastAPI + sqlite3 insert | {floor:,.0f} |
 
 Target: >= 500 incidents/s.
-""")
+""",
+    )
     print(f"signalfire {ours:.0f}/s, peer {floor:.0f}/s")
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 import sys
+import threading
 from typing import Any
 
 import uvicorn
@@ -39,10 +39,12 @@ def build(db_path: str) -> FastAPI:
     @app.post("/incidents", status_code=201)
     async def intake(body: dict[str, Any]) -> dict[str, Any]:
         cursor = connection.execute("INSERT INTO incidents (body) VALUES (?)", (str(body),))
-        message = {"type": "delta", "topic": "incident.changed",
-                   "data": {"incident": {"id": cursor.lastrowid, **body}}}
-        await asyncio.gather(*(s.send_json(message) for s in list(sockets)),
-                             return_exceptions=True)
+        message = {
+            "type": "delta",
+            "topic": "incident.changed",
+            "data": {"incident": {"id": cursor.lastrowid, **body}},
+        }
+        await asyncio.gather(*(s.send_json(message) for s in list(sockets)), return_exceptions=True)
         return {"id": cursor.lastrowid}
 
     @app.post("/positions")
@@ -69,5 +71,4 @@ def build(db_path: str) -> FastAPI:
 
 
 if __name__ == "__main__":
-    uvicorn.run(build(sys.argv[2]), host="127.0.0.1", port=int(sys.argv[1]),
-                log_level="warning")
+    uvicorn.run(build(sys.argv[2]), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
