@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import socket
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+import websockets
 
 
 def free_port() -> int:
@@ -58,6 +61,18 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
         process.wait(timeout=10)
 
 
+def live_snapshot(base: str, token: str) -> dict[str, object]:
+    """The first message of the live WebSocket, through the real server."""
+
+    async def first() -> dict[str, object]:
+        url = base.replace("http", "ws") + f"/api/live?token={token}"
+        async with websockets.connect(url) as socket:
+            message: dict[str, object] = json.loads(await socket.recv())
+            return message
+
+    return asyncio.run(first())
+
+
 def test_the_demo_serves_and_a_signed_in_request_works(
     demo: tuple[str, str, str], tmp_path: Path
 ) -> None:
@@ -69,4 +84,5 @@ def test_the_demo_serves_and_a_signed_in_request_works(
     )
     assert me.status_code == 200
     assert "user.manage" in me.json()["permissions"]
+    assert live_snapshot(base, login.json()["token"])["type"] == "snapshot"
     assert (tmp_path / "var" / "signalfire.db").exists()
