@@ -19,8 +19,8 @@ from signalfire.dispatch import events
 from signalfire.dispatch.models import Assignment
 from signalfire.incidents import service as incidents
 from signalfire.incidents.intervals import Kind
-from signalfire.incidents.models import Incident
-from signalfire.incidents.schemas import IncidentStatus
+from signalfire.incidents.models import Incident, IncidentLink
+from signalfire.incidents.schemas import IncidentStatus, LinkCreate
 from signalfire.units import service as units
 from signalfire.units.models import Unit
 from signalfire.units.status import ARRIVED, ASSIGNABLE, REASSIGNABLE, TRANSITIONS, UnitStatus
@@ -256,6 +256,24 @@ def cancel(*, db: Session, actor: Actor, incident_id: int, disposition: str) -> 
         status=IncidentStatus.CANCELLED,
         disposition=disposition,
     )
+
+
+def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> IncidentLink:
+    """Link two incidents. Merging (``duplicate``) cancels the other one, so only its own
+    agency may do it, and only once no unit is still assigned to it."""
+    if data.kind == "duplicate":
+        other = incidents.get(db=db, actor=actor, incident_id=data.other_id)
+        if actor.agency_id is not None and other.agency_id != actor.agency_id:
+            raise Forbidden(f"only the agency that owns {other.number} may merge it")
+        busy = _active_units(db, other)
+        if busy:
+            callsigns = ", ".join(u.callsign for u in busy)
+            raise Conflict(
+                f"{other.number} still has units assigned ({callsigns}); reassign or "
+                "cancel them first",
+                units=[u.id for u in busy],
+            )
+    return incidents.link(db=db, actor=actor, incident_id=incident_id, data=data)
 
 
 def _active_units(db: Session, incident: Incident) -> list[Unit]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from signalfire.api.deps import DbSession, requires
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
+from signalfire.dispatch import service as dispatch
 from signalfire.incidents import duplicates, intervals, service
 from signalfire.incidents.models import (
     Incident,
@@ -159,7 +160,7 @@ def list_notes(incident_id: int, db: DbSession, actor: Reader) -> list[IncidentN
 @router.post("/incidents/{incident_id}/links", response_model=LinkRead, status_code=201)
 def link_incident(incident_id: int, data: LinkCreate, db: DbSession, actor: Writer) -> IncidentLink:
     """Link another incident; ``duplicate`` merges it in (both timelines are kept)."""
-    return service.link(db=db, actor=actor, incident_id=incident_id, data=data)
+    return dispatch.link(db=db, actor=actor, incident_id=incident_id, data=data)
 
 
 @router.get("/incidents/{incident_id}/timeline", response_model=list[TimelineRead])

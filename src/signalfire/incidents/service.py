@@ -279,9 +279,13 @@ def timeline(
     incident = get(db=db, actor=actor, incident_id=incident_id)
     ids = [incident.id]
     if include_linked:
-        ids += list(
-            db.scalars(select(IncidentLink.other_id).where(IncidentLink.incident_id == incident.id))
+        linked = db.scalars(
+            select(Incident)
+            .join(IncidentLink, IncidentLink.other_id == Incident.id)
+            .where(IncidentLink.incident_id == incident.id)
         )
+        # Only linked incidents the caller may see (a link can cross agencies).
+        ids += [other.id for other in linked if can_see(actor, other)]
     query = select(TimelineEvent).where(TimelineEvent.incident_id.in_(ids))
     return list(db.scalars(query.order_by(TimelineEvent.at, TimelineEvent.id)))
 
