@@ -91,12 +91,7 @@ def _start(db: Session, actor: Actor, incident: Incident, unit: Unit) -> Assignm
     emit(
         db,
         events.UnitAssigned(
-            actor=actor.ref(),
-            agency_id=incident.agency_id,
-            audience=incident.shared_with,
-            record_type="incident",
-            record_id=str(incident.id),
-            case_number=incident.number,
+            **incidents.envelope(actor, incident),
             unit_id=unit.id,
             callsign=unit.callsign,
             incident_number=incident.number,
@@ -129,12 +124,7 @@ def _finish(
     emit(
         db,
         events.AssignmentEnded(
-            actor=actor.ref(),
-            agency_id=incident.agency_id,
-            audience=incident.shared_with,
-            record_type="incident",
-            record_id=str(incident.id),
-            case_number=incident.number,
+            **incidents.envelope(actor, incident),
             unit_id=unit.id,
             callsign=unit.callsign,
             incident_number=incident.number,

@@ -531,18 +531,25 @@ def changed(db: Session, actor: Actor, incident: Incident, change: str) -> None:
     announce(db, actor, incident, change)
 
 
+def envelope(actor: Actor, incident: Incident) -> dict[str, Any]:
+    """The fields every event about ``incident`` carries: who, whose, who else sees it."""
+    return {
+        "actor": actor.ref(),
+        "agency_id": incident.agency_id,
+        "audience": incident.shared_with,
+        "record_type": "incident",
+        "record_id": str(incident.id),
+        "case_number": incident.number,
+    }
+
+
 def announce(db: Session, actor: Actor, incident: Incident, change: str) -> None:
     """Publish the incident's current state (after the transaction commits)."""
     db.flush()
     emit(
         db,
         events.IncidentChanged(
-            actor=actor.ref(),
-            agency_id=incident.agency_id,
-            audience=incident.shared_with,
-            record_type="incident",
-            record_id=str(incident.id),
-            case_number=incident.number,
+            **envelope(actor, incident),
             incident=IncidentRead.model_validate(incident).model_dump(mode="json"),
             change=change,
         ),
