@@ -183,8 +183,10 @@ def change_unit_status(
     timeline and status follow."""
     unit = units.get_unit(db=db, actor=actor, unit_id=unit_id)
     if actor.agency_id is not None and unit.agency_id != actor.agency_id:
-        assignment = active_assignment(db, unit.id)
-        if assignment is None:
+        # A lent unit's status may be set by the agency it is working for, nobody else.
+        lent_to = active_assignment(db, unit.id)
+        incident = db.get(Incident, lent_to.incident_id) if lent_to else None
+        if incident is None or incident.agency_id != actor.agency_id:
             raise Forbidden(f"unit {unit.callsign} belongs to another agency")
     allowed = sorted(s.value for s in TRANSITIONS[UnitStatus(unit.status)])
     if to == UnitStatus.DISPATCHED:
