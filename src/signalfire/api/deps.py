@@ -165,7 +165,7 @@ def requires_on_socket(perm: Perm) -> Any:
     return Depends(dependency)
 
 
-def _public() -> None:
+async def _public() -> None:
     """Marks a route that anyone may call."""
 
 
