@@ -6,13 +6,14 @@ import math
 import random
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signalfire.geo.roads import RoadGraph, Snap, helsinki_extract, read_osm
+from signalfire.geo.roads import RoadGraph, Snap, helsinki_extract, load_or_build, read_osm
 from signalfire.geo.routing import Closure, Router
 from tests.geo.reference import point_to_point
 
@@ -188,3 +189,13 @@ def test_bounded_search_returns_only_nodes_within_the_limit() -> None:
     far = set(router.reachable_within(origin, 180, NOW).tolist())
     assert near < far
     assert len(near) > 0
+
+
+def test_the_built_graph_is_cached_by_file_content(tmp_path: Path) -> None:
+    first = load_or_build(helsinki_extract(), tmp_path)
+    cached = list(tmp_path.glob("roads-*.npz"))
+    assert len(cached) == 1
+    again = load_or_build(helsinki_extract(), tmp_path)
+    assert np.array_equal(first.u, again.u)
+    assert np.array_equal(first.travel_s, again.travel_s)
+    assert first.names == again.names
