@@ -199,3 +199,16 @@ def test_the_built_graph_is_cached_by_file_content(tmp_path: Path) -> None:
     assert np.array_equal(first.u, again.u)
     assert np.array_equal(first.travel_s, again.travel_s)
     assert first.names == again.names
+
+
+def test_one_search_gives_each_origins_time_and_road_metres() -> None:
+    graph = helsinki()
+    router = Router(graph)
+    target = random_snaps(graph, 1, 21)[0]
+    origins = random_snaps(graph, 30, 22)
+    seconds, metres = router.trips_to(target, origins, NOW)
+    for origin, s, m in zip(origins, seconds, metres, strict=True):
+        route = router.route(origin, target, NOW)
+        assert route is not None
+        assert s == pytest.approx(route.seconds)
+        assert m == pytest.approx(route.metres)

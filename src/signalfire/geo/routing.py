@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -55,7 +56,7 @@ class Router:
         self._reverse = graph.reverse_edge()
         self._closures: list[Closure] = []
         self._lock = threading.Lock()
-        self._cached: tuple[frozenset[int], csr_matrix, csr_matrix, csr_matrix] | None = None
+        self._cached: _Net | None = None
 
     # --- closures -----------------------------------------------------------------------
 
@@ -79,17 +80,12 @@ class Router:
                     closed.add(int(self._reverse[c.edge]))
         return frozenset(closed)
 
-    def _matrices(self, now: datetime) -> tuple[frozenset[int], csr_matrix, csr_matrix, csr_matrix]:
-        """(closed edges, time matrix, its transpose, length matrix) for ``now``."""
+    def _network(self, now: datetime) -> _Net:
+        """The graph as searchable at ``now`` (rebuilt only when closures change)."""
         with self._lock:
             closed = self.closed_edges(now)
-            if self._cached is None or self._cached[0] != closed:
-                g = self.graph
-                keep = np.ones(g.edge_count, dtype=bool)
-                keep[list(closed)] = False
-                times = _matrix(g.u[keep], g.v[keep], g.travel_s[keep], g.node_count)
-                lengths = _matrix(g.u[keep], g.v[keep], g.length_m[keep], g.node_count)
-                self._cached = (closed, times, times.T.tocsr(), lengths)
+            if self._cached is None or self._cached.closed != closed:
+                self._cached = _Net.build(self.graph, closed)
             return self._cached
 
     # --- queries ------------------------------------------------------------------------
@@ -130,31 +126,62 @@ class Router:
         self, target: Snap, origins: list[Snap], now: datetime, *, limit_s: float = np.inf
     ) -> FloatArray:
         """Seconds from each origin to ``target`` (``inf`` when unreachable or beyond
-        ``limit_s``): one search on the reversed graph, however many origins."""
-        closed, _times, reverse, _lengths = self._matrices(now)
-        entries = self._entries(target, closed).nodes
-        if not entries:
-            return np.full(len(origins), UNREACHABLE)
-        rows = dijkstra(reverse, directed=True, indices=[n for n, _s, _m in entries], limit=limit_s)
-        to_target = np.min(rows + np.array([[s] for _n, s, _m in entries]), axis=0)
-        result = np.full(len(origins), UNREACHABLE)
+        ``limit_s``)."""
+        return self.trips_to(target, origins, now, limit_s=limit_s)[0]
+
+    def trips_to(
+        self, target: Snap, origins: list[Snap], now: datetime, *, limit_s: float = np.inf
+    ) -> tuple[FloatArray, FloatArray]:
+        """Seconds and road metres of the fastest trip from each origin to ``target``.
+
+        One search on the reversed graph serves every origin, however many.
+        """
+        net = self._network(now)
+        seconds = np.full(len(origins), UNREACHABLE)
+        metres = np.full(len(origins), UNREACHABLE)
+        entries = self._entries(target, net.closed).nodes
+        if entries:
+            rows, pred = dijkstra(
+                net.reverse,
+                directed=True,
+                limit=limit_s,
+                indices=[n for n, _s, _m in entries],
+                return_predecessors=True,
+            )
+            totals = rows + np.array([[s] for _n, s, _m in entries])
+            best_row = np.argmin(totals, axis=0)
+            to_target = totals[best_row, np.arange(totals.shape[1])]
+            walk = _MetresToTarget(net, pred, best_row, [m for _n, _s, m in entries])
         for i, origin in enumerate(origins):
-            best = self._same_edge(origin, target, closed)
-            for node, seconds, _metres in self._exits(origin, closed).nodes:
-                best = min(best, seconds + float(to_target[node]))
-            result[i] = best if best <= limit_s else UNREACHABLE
-        return result
+            best = (
+                self._same_edge(origin, target, net.closed),
+                self._same_edge_metres(origin, target),
+            )
+            for node, out_s, out_m in self._exits(origin, net.closed).nodes if entries else []:
+                total = out_s + float(to_target[node])
+                if total < best[0]:
+                    best = (total, out_m + walk.metres(node))
+            if best[0] <= limit_s:
+                seconds[i], metres[i] = best
+        return seconds, metres
+
+    def _same_edge_metres(self, a: Snap, b: Snap) -> float:
+        return abs(b.fraction - a.fraction) * float(self.graph.length_m[a.edge])
 
     def route(self, origin: Snap, target: Snap, now: datetime) -> Route | None:
         """Fastest route from ``origin`` to ``target``, or ``None`` if none exists."""
-        closed, times, _reverse, lengths = self._matrices(now)
+        net = self._network(now)
+        closed = net.closed
         direct = self._same_edge(origin, target, closed)
         exits = self._exits(origin, closed).nodes
         entries = self._entries(target, closed).nodes
         best: tuple[float, int, int] | None = None
         if exits:
             dist, pred = dijkstra(
-                times, directed=True, indices=[n for n, _s, _m in exits], return_predecessors=True
+                net.times,
+                directed=True,
+                indices=[n for n, _s, _m in exits],
+                return_predecessors=True,
             )
             for row, (_start, out_s, _out_m) in enumerate(exits):
                 for node, in_s, _in_m in entries:
@@ -166,16 +193,13 @@ class Router:
         if best is None or direct <= best[0]:
             if math.isinf(direct):
                 return None
-            metres = abs(target.fraction - origin.fraction) * float(
-                self.graph.length_m[origin.edge]
-            )
-            return Route(direct, metres, [start, finish])
+            return Route(direct, self._same_edge_metres(origin, target), [start, finish])
         total, row, last = best
         if math.isinf(total):
             return None
         nodes = _walk_back(pred[row], exits[row][0], last)
         metres = exits[row][2] + entries[[n for n, _s, _m in entries].index(last)][2]
-        metres += sum(float(lengths[a, b]) for a, b in itertools.pairwise(nodes))
+        metres += sum(net.step_metres(a, b) for a, b in itertools.pairwise(nodes))
         g = self.graph
         return Route(
             total, metres, [start, *((float(g.lat[n]), float(g.lon[n])) for n in nodes), finish]
@@ -183,13 +207,70 @@ class Router:
 
     def reachable_within(self, origin: Snap, seconds: float, now: datetime) -> IntArray:
         """Nodes reachable from ``origin`` within ``seconds`` (for coverage maps)."""
-        closed, times, _reverse, _lengths = self._matrices(now)
-        exits = self._exits(origin, closed).nodes
+        net = self._network(now)
+        exits = self._exits(origin, net.closed).nodes
         if not exits:
             return np.array([], dtype=np.int64)
-        rows = dijkstra(times, directed=True, indices=[n for n, _s, _m in exits], limit=seconds)
+        rows = dijkstra(net.times, directed=True, indices=[n for n, _s, _m in exits], limit=seconds)
         best = np.min(rows + np.array([[s] for _n, s, _m in exits]), axis=0)
         return np.flatnonzero(best <= seconds).astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _Net:
+    """Searchable form of the graph with some segments closed: the fastest of parallel
+    segments per node pair, as a sparse matrix, its transpose, and their lengths."""
+
+    closed: frozenset[int]
+    times: csr_matrix
+    reverse: csr_matrix
+    keys: IntArray  # u * n + v of each kept pair, sorted
+    lengths: FloatArray
+
+    @classmethod
+    def build(cls, graph: RoadGraph, closed: frozenset[int]) -> _Net:
+        n = graph.node_count
+        keep = np.ones(graph.edge_count, dtype=bool)
+        keep[list(closed)] = False
+        u, v = graph.u[keep], graph.v[keep]
+        seconds, metres = graph.travel_s[keep], graph.length_m[keep]
+        order = np.lexsort((seconds, v, u))
+        u, v, seconds, metres = u[order], v[order], seconds[order], metres[order]
+        first = np.ones(len(u), dtype=bool)
+        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        u, v, seconds, metres = u[first], v[first], seconds[first], metres[first]
+        # A zero cost would vanish from a sparse matrix; keep it as a tiny one.
+        times = csr_matrix((np.maximum(seconds, 1e-6), (u, v)), shape=(n, n))
+        return cls(closed, times, times.T.tocsr(), u * n + v, metres)
+
+    def step_metres(self, a: int, b: int) -> float:
+        """Length of the segment used from node ``a`` to node ``b``."""
+        index = int(np.searchsorted(self.keys, a * self.times.shape[0] + b))
+        return float(self.lengths[index])
+
+
+class _MetresToTarget:
+    """Road metres from any node to the target along the fastest-path tree, memoised."""
+
+    def __init__(
+        self, net: _Net, pred: npt.NDArray[np.int32], rows: IntArray, entry_m: list[float]
+    ) -> None:
+        self.net, self.pred, self.rows, self.entry_m = net, pred, rows, entry_m
+        self.known: dict[int, float] = {}
+
+    def metres(self, node: int) -> float:
+        row = int(self.rows[node])
+        trail, current = [], node
+        while current not in self.known:
+            following = int(self.pred[row, current])
+            if following < 0:
+                self.known[current] = self.entry_m[row]
+                break
+            trail.append((current, following))
+            current = following
+        for here, following in reversed(trail):
+            self.known[here] = self.net.step_metres(here, following) + self.known[following]
+        return self.known[node]
 
 
 def _at_node(graph: RoadGraph, snap: Snap) -> list[tuple[int, float, float]]:
@@ -199,16 +280,6 @@ def _at_node(graph: RoadGraph, snap: Snap) -> list[tuple[int, float, float]]:
     if snap.fraction >= 1.0:
         return [(int(graph.v[snap.edge]), 0.0, 0.0)]
     return []
-
-
-def _matrix(u: IntArray, v: IntArray, weight: FloatArray, n: int) -> csr_matrix:
-    """Sparse adjacency keeping the smallest weight of parallel segments."""
-    order = np.lexsort((weight, v, u))
-    u, v, weight = u[order], v[order], weight[order]
-    first = np.ones(len(u), dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    # Zero-weight edges would vanish from a sparse matrix; keep them as a tiny cost.
-    return csr_matrix((np.maximum(weight[first], 1e-6), (u[first], v[first])), shape=(n, n))
 
 
 def _walk_back(predecessors: IntArray, start: int, end: int) -> list[int]:
