@@ -88,10 +88,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(scope="session")
+def road_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One road-graph cache for the whole run (the graph takes a second to build)."""
+    return tmp_path_factory.mktemp("roads")
+
+
 @pytest.fixture
-def runtime(database_url: str) -> Iterator[Runtime]:
+def runtime(database_url: str, road_cache: Path, tmp_path: Path) -> Iterator[Runtime]:
     """The platform wired to the test database."""
-    rt = build_runtime(load_settings(database={"url": database_url}))
+    rt = build_runtime(
+        load_settings(
+            database={"url": database_url}, data_dir=tmp_path, geo={"cache_dir": road_cache}
+        )
+    )
     yield rt
     rt.engine.dispose()
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 import signalfire
 from signalfire.accounts.router import auth_router
 from signalfire.accounts.router import router as accounts_router
-from signalfire.api import audit, live, ops, problems
+from signalfire.api import audit, live, ops, problems, roads
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
 from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit
@@ -68,6 +68,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         units_router,
         dispatch_router,
         live.router,
+        roads.router,
     )
     for router in routers:
         app.include_router(router)

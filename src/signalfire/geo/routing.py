@@ -70,6 +70,11 @@ class Router:
         with self._lock:
             self._closures = [c for c in self._closures if c.edge != edge]
 
+    def active_closures(self, now: datetime) -> list[Closure]:
+        """Closures in force at ``now``."""
+        with self._lock:
+            return [c for c in self._closures if c.start <= now and (c.end is None or now < c.end)]
+
     def closed_edges(self, now: datetime) -> frozenset[int]:
         """Edges impassable at ``now`` (each closure closes the segment both ways)."""
         closed: set[int] = set()
