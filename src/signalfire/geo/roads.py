@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ class RoadGraph:
     def edge_count(self) -> int:
         return len(self.u)
 
-    @property
+    @cached_property
     def travel_s(self) -> FloatArray:
         """Seconds to drive each edge at its speed."""
         return self.length_m / (self.speed_kmh / 3.6)

@@ -146,17 +146,17 @@ class Router:
         metres = np.full(len(origins), UNREACHABLE)
         entries = self._entries(target, net.closed).nodes
         if entries:
-            rows, pred = dijkstra(
-                net.reverse,
+            # One search from a virtual node joined to the target's entry nodes by the
+            # part-segment times, so every entry counts with its own offset.
+            rows, preds = dijkstra(
+                net.reverse_from(entries),
                 directed=True,
                 limit=limit_s,
-                indices=[n for n, _s, _m in entries],
+                indices=[net.node_count],
                 return_predecessors=True,
             )
-            totals = rows + np.array([[s] for _n, s, _m in entries])
-            best_row = np.argmin(totals, axis=0)
-            to_target = totals[best_row, np.arange(totals.shape[1])]
-            walk = _MetresToTarget(net, pred, best_row, [m for _n, _s, m in entries])
+            to_target, pred = rows[0], preds[0]
+            walk = _MetresToTarget(net, pred, {n: m for n, _s, m in entries})
         for i, origin in enumerate(origins):
             best = (
                 self._same_edge(origin, target, net.closed),
@@ -232,6 +232,19 @@ class _Net:
     keys: IntArray  # u * n + v of each kept pair, sorted
     lengths: FloatArray
 
+    @property
+    def node_count(self) -> int:
+        return int(self.times.shape[0])
+
+    def reverse_from(self, entries: list[tuple[int, float, float]]) -> csr_matrix:
+        """The reversed graph plus a virtual last node with an edge to each entry node,
+        weighted by the seconds from that node to the point."""
+        n, reverse = self.node_count, self.reverse
+        indptr = np.append(reverse.indptr, reverse.indptr[-1] + len(entries))
+        indices = np.append(reverse.indices, [node for node, _s, _m in entries])
+        data = np.append(reverse.data, [max(seconds, 1e-9) for _n, seconds, _m in entries])
+        return csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
+
     @classmethod
     def build(cls, graph: RoadGraph, closed: frozenset[int]) -> _Net:
         n = graph.node_count
@@ -255,27 +268,33 @@ class _Net:
 
 
 class _MetresToTarget:
-    """Road metres from any node to the target along the fastest-path tree, memoised."""
+    """Road metres from every node to the target along the fastest-path tree.
 
-    def __init__(
-        self, net: _Net, pred: npt.NDArray[np.int32], rows: IntArray, entry_m: list[float]
-    ) -> None:
-        self.net, self.pred, self.rows, self.entry_m = net, pred, rows, entry_m
-        self.known: dict[int, float] = {}
+    Computed for all nodes at once by pointer doubling (each round adds the metres of
+    the next stretch and jumps twice as far), so no Python loop walks the paths.
+    """
+
+    def __init__(self, net: _Net, pred: npt.NDArray[np.int32], entry_m: dict[int, float]) -> None:
+        n = net.node_count
+        nodes = np.arange(n)
+        following = pred[:n].astype(np.int64)
+        on_road = (following >= 0) & (following < n)
+        step = np.zeros(n)
+        keys = nodes[on_road] * n + following[on_road]
+        step[on_road] = net.lengths[np.searchsorted(net.keys, keys)]
+        for node, metres in entry_m.items():  # the last stretch, part of a segment
+            if following[node] == n:
+                step[node] = metres
+        total = step
+        jump = np.where(on_road, following, -1)
+        while (jump >= 0).any():
+            ahead = jump >= 0
+            total = np.where(ahead, total + total[np.maximum(jump, 0)], total)
+            jump = np.where(ahead, jump[np.maximum(jump, 0)], -1)
+        self._metres = total
 
     def metres(self, node: int) -> float:
-        row = int(self.rows[node])
-        trail, current = [], node
-        while current not in self.known:
-            following = int(self.pred[row, current])
-            if following < 0:
-                self.known[current] = self.entry_m[row]
-                break
-            trail.append((current, following))
-            current = following
-        for here, following in reversed(trail):
-            self.known[here] = self.net.step_metres(here, following) + self.known[following]
-        return self.known[node]
+        return float(self._metres[node])
 
 
 def _at_node(graph: RoadGraph, snap: Snap) -> list[tuple[int, float, float]]:
