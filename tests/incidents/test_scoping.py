@@ -128,15 +128,49 @@ def test_a_shared_incident_does_not_reveal_its_agencys_other_incidents(
     assert get_json(client, path, rescue.dispatcher) == []
 
 
+def test_a_helping_agency_sees_but_does_not_change_the_owners_incident(
+    client: TestClient, fire: Staff, rescue: Staff
+) -> None:
+    owners = open_incident(client, fire.call_taker)
+    unit = create_unit(client, rescue.admin, "R41", shared_with=[fire.agency_id])
+    dispatch(client, fire.dispatcher, owners["id"], unit)
+    base = f"/api/incidents/{owners['id']}"
+    attempts = [
+        client.patch(base, json={"priority": 5}, headers=rescue.dispatcher),
+        client.post(
+            f"{base}/locations",
+            json={"lat": 60.2, "lon": 24.9, "make_primary": True},
+            headers=rescue.dispatcher,
+        ),
+        client.post(
+            f"{base}/cancel", json={"disposition": "false_alarm"}, headers=rescue.dispatcher
+        ),
+        client.post(f"{base}/close", json={"disposition": "done"}, headers=rescue.dispatcher),
+    ]
+    assert [r.status_code for r in attempts] == [403, 403, 403, 403]
+    note = client.post(
+        f"{base}/notes", json={"text": "R41 on scene soon"}, headers=rescue.dispatcher
+    )
+    assert note.status_code == 201
+    after = get_json(client, base, fire.dispatcher)
+    assert (after["status"], after["priority"]) == ("dispatched", owners["priority"])
+
+
 def test_a_link_across_agencies_does_not_leak_the_other_timeline(
     client: TestClient, fire: Staff, rescue: Staff, theirs: Json
 ) -> None:
     own = open_incident(client, rescue.call_taker)
     unit = create_unit(client, rescue.admin, "R31", shared_with=[fire.agency_id])
     dispatch(client, fire.dispatcher, theirs["id"], unit)
-    response = client.post(
+    on_theirs = client.post(
         f"/api/incidents/{theirs['id']}/links",
         json={"other_id": own["id"], "kind": "related"},
+        headers=rescue.dispatcher,
+    )
+    assert on_theirs.status_code == 403  # a helper does not change the owner's incident
+    response = client.post(
+        f"/api/incidents/{own['id']}/links",
+        json={"other_id": theirs["id"], "kind": "related"},
         headers=rescue.dispatcher,
     )
     assert response.status_code == 201, response.text

@@ -51,7 +51,7 @@ def assignments(*, db: Session, actor: Actor, incident_id: int) -> list[Assignme
 def assign(*, db: Session, actor: Actor, incident_id: int, unit_ids: list[int]) -> list[Assignment]:
     """Send units to an incident. Each must be free; of two dispatchers sending the
     same unit at once, one wins and the other gets a 409."""
-    incident = incidents.get(db=db, actor=actor, incident_id=incident_id)
+    incident = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
     _require_open(incident)
     made = []
     for unit_id in dict.fromkeys(unit_ids):
@@ -135,7 +135,7 @@ def _finish(
 
 def unassign(*, db: Session, actor: Actor, incident_id: int, unit_id: int) -> Unit:
     """Cancel a unit that has not yet arrived; it becomes available on the radio."""
-    incident = incidents.get(db=db, actor=actor, incident_id=incident_id)
+    incident = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
     unit = units.get_unit(db=db, actor=actor, unit_id=unit_id)
     assignment = active_assignment(db, unit.id)
     if assignment is None or assignment.incident_id != incident.id:
@@ -150,7 +150,7 @@ def unassign(*, db: Session, actor: Actor, incident_id: int, unit_id: int) -> Un
 
 def reassign(*, db: Session, actor: Actor, unit_id: int, incident_id: int) -> Assignment:
     """Move a unit that has not yet arrived from its incident to another one."""
-    target = incidents.get(db=db, actor=actor, incident_id=incident_id)
+    target = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
     _require_open(target)
     unit = units.get_unit(db=db, actor=actor, unit_id=unit_id)
     _check_may_serve(unit, target)
@@ -221,7 +221,7 @@ def change_unit_status(
 
 def close(*, db: Session, actor: Actor, incident_id: int, disposition: str) -> Incident:
     """Close an incident whose units have all cleared."""
-    incident = incidents.get(db=db, actor=actor, incident_id=incident_id)
+    incident = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
     busy = _active_units(db, incident)
     if busy:
         callsigns = ", ".join(u.callsign for u in busy)
@@ -235,7 +235,7 @@ def close(*, db: Session, actor: Actor, incident_id: int, disposition: str) -> I
 
 def cancel(*, db: Session, actor: Actor, incident_id: int, disposition: str) -> Incident:
     """Cancel an incident; units still on their way are cancelled with it."""
-    incident = incidents.get(db=db, actor=actor, incident_id=incident_id)
+    incident = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
     _require_open(incident)
     for unit in _active_units(db, incident):
         if UnitStatus(unit.status) not in REASSIGNABLE:

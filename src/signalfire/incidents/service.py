@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
-from signalfire.core.errors import Conflict, Invalid, NotFound
+from signalfire.core.errors import Conflict, Forbidden, Invalid, NotFound
 from signalfire.core.events import emit
 from signalfire.incidents import duplicates, events
 from signalfire.incidents.intervals import Kind
@@ -233,6 +233,17 @@ def get(*, db: Session, actor: Actor, incident_id: int) -> Incident:
     return incident
 
 
+def get_for_change(*, db: Session, actor: Actor, incident_id: int) -> Incident:
+    """An incident the caller's agency owns: agencies it is shared with (mutual aid)
+    see it and add notes, but only the owner changes or closes it."""
+    incident = get(db=db, actor=actor, incident_id=incident_id)
+    if actor.agency_id is not None and incident.agency_id != actor.agency_id:
+        raise Forbidden(
+            f"incident {incident.number} belongs to another agency; only it may change the incident"
+        )
+    return incident
+
+
 def list_incidents(
     *, db: Session, actor: Actor, open_only: bool = True, limit: int = 500
 ) -> list[Incident]:
@@ -334,7 +345,7 @@ def notes(*, db: Session, actor: Actor, incident_id: int) -> list[IncidentNote]:
 
 def update(*, db: Session, actor: Actor, incident_id: int, data: IncidentUpdate) -> Incident:
     """Change nature, modifiers, priority or summary of an open incident."""
-    incident = _open(get(db=db, actor=actor, incident_id=incident_id))
+    incident = _open(get_for_change(db=db, actor=actor, incident_id=incident_id))
     if data.version is not None and data.version != incident.version:
         raise Conflict(
             f"incident {incident.number} changed since version {data.version}; "
@@ -385,7 +396,7 @@ def set_location(
 ) -> IncidentLocation:
     """Add a reported location. A caller's device location stays primary unless the
     change says ``make_primary`` explicitly: it is never silently overwritten."""
-    incident = _open(get(db=db, actor=actor, incident_id=incident_id))
+    incident = _open(get_for_change(db=db, actor=actor, incident_id=incident_id))
     keeps_device = incident.location_source == "caller_device" and data.source != "caller_device"
     primary = data.make_primary or not keeps_device
     now = clock.now()
@@ -432,7 +443,7 @@ def add_note(*, db: Session, actor: Actor, incident_id: int, text: str) -> Incid
 
 def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> IncidentLink:
     """Link two incidents; ``duplicate`` also cancels the other as merged into this one."""
-    incident = get(db=db, actor=actor, incident_id=incident_id)
+    incident = get_for_change(db=db, actor=actor, incident_id=incident_id)
     other = get(db=db, actor=actor, incident_id=data.other_id)
     if other.id == incident.id:
         raise Invalid("an incident cannot be linked to itself", field="other_id")
