@@ -368,3 +368,36 @@ def test_a_request_without_credentials_is_a_401(client: TestClient) -> None:
     response = client.get("/api/users")
 
     assert "sign in first" in problem(response, 401)["detail"]
+
+
+def test_roles_can_be_added_to_and_taken_from_a_user(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    made = client.post("/api/users", json=new_user(roles=["dispatcher"]), headers=admin).json()
+    for roles in (["dispatcher", "supervisor"], ["dispatcher", "supervisor"], ["call_taker"]):
+        response = client.patch(f"/api/users/{made['id']}", json={"roles": roles}, headers=admin)
+        assert response.status_code == 200, response.text
+        assert response.json()["roles"] == sorted(roles)
+
+
+def test_an_admin_may_not_make_auditors_or_change_own_roles(
+    client: TestClient, admin: dict[str, str], fire_admin: User
+) -> None:
+    problem(client.post("/api/users", json=new_user(roles=["auditor"]), headers=admin), 403)
+    made = client.post("/api/users", json=new_user(roles=["dispatcher"]), headers=admin).json()
+    promote = client.patch(f"/api/users/{made['id']}", json={"roles": ["auditor"]}, headers=admin)
+    problem(promote, 403)
+    problem(
+        client.patch(
+            f"/api/users/{fire_admin.id}", json={"roles": ["admin", "auditor"]}, headers=admin
+        ),
+        403,
+    )
+
+
+def test_api_tokens_are_only_for_accounts_without_a_password(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    person = client.post("/api/users", json=new_user(roles=["dispatcher"]), headers=admin).json()
+    refused = client.post("/api/tokens", json={"user_id": person["id"], "name": "x"}, headers=admin)
+    assert "password" in problem(refused, 403)["detail"]

@@ -154,3 +154,26 @@ def test_arbitrary_bytes_never_cause_a_500(
         "/api/users", content=raw, headers={**admin_headers, "content-type": "application/json"}
     )
     assert 400 <= response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/users/9223372036854775808", None),
+        ("GET", "/api/audit?before_seq=99999999999999999999", None),
+        ("POST", "/api/tokens", {"user_id": 9223372036854775808, "name": "x"}),
+    ],
+)
+def test_numbers_out_of_range_are_4xx(
+    client: TestClient, admin_headers: dict[str, str], method: str, path: str, body: object
+) -> None:
+    response = client.request(method, path, json=body, headers=admin_headers)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_unicode_digits_are_not_a_code(client: TestClient) -> None:
+    body = {"username": "nobody", "password": "x", "otp": "١٢٣٤٥٦"}
+    response = client.post("/api/auth/login", json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.otp"

@@ -73,7 +73,7 @@ class UserRead(ResponseBody):
 class LoginRequest(RequestBody):
     username: str = Field(min_length=1, max_length=64)
     password: Password = Field(min_length=1, max_length=1024)
-    otp: str | None = Field(None, pattern=r"^\d{6}$", description="Current TOTP code.")
+    otp: str | None = Field(None, pattern=r"^[0-9]{6}$", description="Current TOTP code.")
 
 
 class LoginResponse(ResponseBody):
@@ -96,7 +96,7 @@ class TotpSetup(ResponseBody):
 
 
 class TotpConfirm(RequestBody):
-    otp: str = Field(pattern=r"^\d{6}$")
+    otp: str = Field(pattern=r"^[0-9]{6}$")
 
 
 class TokenCreate(RequestBody):

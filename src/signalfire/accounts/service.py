@@ -90,6 +90,7 @@ def create_user(*, db: Session, actor: Actor, data: UserCreate) -> User:
     if agency_id is None:
         raise NotFound("an agency is required for a new user")
     agency = _own_agency(actor, get_agency(db=db, agency_id=agency_id))
+    _check_grant(actor, data.roles)
     if db.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise Conflict(f"username {data.username!r} is already taken", field="username")
     user = User(
@@ -146,13 +147,19 @@ def get_user_by_name(*, db: Session, username: str) -> User:
 def update_user(*, db: Session, actor: Actor, user_id: int, data: UserUpdate) -> User:
     """Change a user's name, password, roles, active flag, or clear a lockout."""
     user = get_user(db=db, actor=actor, user_id=user_id)
+    if data.roles is not None:
+        _check_grant(actor, data.roles, user)
     changed = sorted(data.model_dump(exclude_unset=True, exclude={"unlock", "reset_second_factor"}))
     if data.display_name is not None:
         user.display_name = data.display_name
     if data.password is not None:
         user.password_hash = hash_password(data.password.get_secret_value())
     if data.roles is not None:
-        user.role_rows = [UserRole(role=str(role)) for role in sorted(set(data.roles))]
+        wanted = {str(role) for role in data.roles}
+        for row in [r for r in user.role_rows if r.role not in wanted]:
+            user.role_rows.remove(row)
+        held = {r.role for r in user.role_rows}
+        user.role_rows.extend(UserRole(role=role) for role in sorted(wanted - held))
     if data.is_active is not None:
         user.is_active = data.is_active
     if data.unlock:
@@ -186,6 +193,20 @@ def _end_sessions(db: Session, user: User) -> None:
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=now)
     )
+
+
+def _check_grant(actor: Actor, roles: list[Role], user: User | None = None) -> None:
+    """Admins run accounts but may neither make auditors (who watch admins) nor change
+    their own roles; the install's operator does those at the command line."""
+    if actor.via == "cli":
+        return
+    if Role.AUDITOR in roles and (user is None or Role.AUDITOR.value not in user.roles):
+        raise Forbidden(
+            "auditor accounts are granted by the install's operator "
+            "(signalfire user add ... --role auditor)"
+        )
+    if user is not None and user.id == actor.user_id and sorted(map(str, roles)) != user.roles:
+        raise Forbidden("you may not change your own roles")
 
 
 def _own_agency(actor: Actor, agency: Agency) -> Agency:

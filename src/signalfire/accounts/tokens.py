@@ -14,13 +14,18 @@ from signalfire.accounts.service import get_user
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.credentials import API_TOKEN_PREFIX, new_token, token_digest
-from signalfire.core.errors import Conflict, NotFound
+from signalfire.core.errors import Conflict, Forbidden, NotFound
 from signalfire.core.events import emit
 
 
 def create(*, db: Session, actor: Actor, data: TokenCreate) -> tuple[ApiToken, str]:
     """Issue a token for a user of the caller's agency; the plain token is returned once."""
     user = get_user(db=db, actor=actor, user_id=data.user_id)
+    if user.password_hash is not None and actor.via != "cli":
+        raise Forbidden(
+            f"{user.username} signs in with a password; API tokens are for device and worker "
+            "accounts (created without a password), so no one can act as a person by token"
+        )
     token = new_token(API_TOKEN_PREFIX)
     now = clock.now()
     record = ApiToken(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from signalfire.api.deps import DbSession, Justified, requires
 from signalfire.core.audit import service as audit
@@ -75,8 +75,8 @@ def search_audit(
     record_type: str | None = None,
     record_id: str | None = None,
     case_number: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     before_seq: Annotated[int | None, Query(ge=1, description="Page: entries before this.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntryRead]:

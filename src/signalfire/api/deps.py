@@ -216,7 +216,8 @@ def justification(
             "reading this data requires a stated purpose in the X-Signalfire-Purpose header",
             field="X-Signalfire-Purpose",
         )
-    return Justification(purpose=purpose.strip()[:500], case_number=(case_number or None))
+    case = case_number.strip()[:100] if case_number else None
+    return Justification(purpose=purpose.strip()[:500], case_number=case or None)
 
 
 Justified = Annotated[Justification, Depends(justification)]

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signalfire.core.errors import DomainError
@@ -95,6 +96,38 @@ def install(app: FastAPI) -> None:
             slug=f"http-{exc.status_code}",
             instance=request.url.path,
         )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def on_out_of_range(request: Request, _exc: Exception) -> JSONResponse:
+        return problem(
+            422,
+            "Invalid input",
+            "a number or date in the request is out of range",
+            slug="out-of-range",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def on_database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            log.error("database error", extra={"path": request.url.path}, exc_info=exc)
+            return problem(
+                500,
+                "Internal error",
+                "a database error occurred; it has been logged",
+                slug="internal",
+                instance=request.url.path,
+            )
+        response = problem(
+            503,
+            "Service unavailable",
+            "the database is busy; try again",
+            slug="unavailable",
+            instance=request.url.path,
+        )
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
