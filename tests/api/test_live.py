@@ -14,7 +14,7 @@ from signalfire.api.app import create_app
 from signalfire.api.live import LiveHub
 from signalfire.core.auth.permissions import Role
 from signalfire.core.runtime import Runtime
-from tests.conftest import World, bearer
+from tests.conftest import PASSWORD, World, bearer
 
 
 @pytest.fixture
@@ -138,4 +138,23 @@ def test_a_bad_token_closes_with_4401(client: TestClient) -> None:
         client.websocket_connect("/api/live?token=sft_nonsense") as socket,
     ):
         socket.receive_json()
+    assert closed.value.code == 4401
+
+
+def test_the_stream_closes_once_the_session_ends(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from signalfire.api import live
+
+    monkeypatch.setattr(live, "RECHECK_SECONDS", 0.05)
+    agency = world.agency("EMS", kind="ems")
+    world.user("e.medic", agency, [Role.DISPATCHER])
+    token = client.post(
+        "/api/auth/login", json={"username": "e.medic", "password": PASSWORD}
+    ).json()["token"]
+    with client.websocket_connect(f"/api/live?token={token}") as socket:
+        assert socket.receive_json()["type"] == "snapshot"
+        assert client.post("/api/auth/logout", headers=bearer(token)).status_code == 204
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_json()
     assert closed.value.code == 4401

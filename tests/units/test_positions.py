@@ -199,3 +199,13 @@ def test_purge_deletes_only_older_history(
         assert positions.purge(db=db, older_than=cutoff) == 2
     assert history(runtime) == [(unit, T0 + timedelta(hours=2), 61.0)]
     assert latest(client, fire, unit)[0] == 61.0  # the unit keeps its latest position
+
+
+def test_a_report_from_the_future_is_refused(
+    client: TestClient, fire: Crew, units: list[int], frozen_clock: Clock
+) -> None:
+    ahead = (frozen_clock.now + timedelta(hours=2)).isoformat()
+    body = {"unit_id": units[0], "lat": 60.17, "lon": 24.94, "time": ahead}
+    response = send(client, fire, body)
+    assert response.status_code == 422
+    assert response.json()["field"] == "positions[0].time"

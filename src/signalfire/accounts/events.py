@@ -46,6 +46,10 @@ class LoggedOut(Event):
     topic: ClassVar[str] = "auth.logout"
 
 
+class SecondFactorEnrolmentStarted(Event):
+    topic: ClassVar[str] = "auth.totp_enrolment_started"
+
+
 class SecondFactorEnrolled(Event):
     topic: ClassVar[str] = "auth.totp_enrolled"
 

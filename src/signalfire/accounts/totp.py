@@ -51,6 +51,15 @@ def begin_enrollment(*, db: Session, actor: Actor, issuer: str) -> tuple[str, st
         raise Conflict("a second factor is already enrolled; an admin can reset it")
     user.totp_secret = pyotp.random_base32()
     uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=issuer)
+    emit(
+        db,
+        events.SecondFactorEnrolmentStarted(
+            actor=actor.ref(),
+            agency_id=user.agency_id,
+            record_type="user",
+            record_id=str(user.id),
+        ),
+    )
     return user.totp_secret, uri
 
 

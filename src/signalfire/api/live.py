@@ -20,9 +20,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from signalfire.api.deps import get_runtime, requires_on_socket
+from signalfire.api.deps import authenticate, get_runtime, requires_on_socket, unit_of_work
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
+from signalfire.core.errors import Unauthorized
 from signalfire.core.events import Event, EventBus
 from signalfire.incidents import service as incidents
 from signalfire.incidents.schemas import IncidentRead
@@ -37,6 +38,8 @@ LIVE_TOPICS = (
     "dispatch.ended",
 )
 CLOSE_TOO_SLOW = 4008
+CLOSE_SIGNED_OUT = 4401
+RECHECK_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +190,11 @@ async def _pump(websocket: WebSocket, client: Client) -> None:
                 return
             await websocket.send_json(delta.message())
 
-    tasks = {asyncio.create_task(write()), asyncio.create_task(_drain_incoming(websocket))}
+    tasks = {
+        asyncio.create_task(write()),
+        asyncio.create_task(_drain_incoming(websocket)),
+        asyncio.create_task(_recheck(websocket)),
+    }
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
@@ -195,6 +202,25 @@ async def _pump(websocket: WebSocket, client: Client) -> None:
             await task
     for task in done:
         task.result()
+
+
+async def _recheck(websocket: WebSocket) -> None:
+    """Close the stream once its session or token is no longer valid (signed out,
+    expired, revoked, account disabled): checked every ``RECHECK_SECONDS``."""
+
+    def still_valid() -> bool:
+        try:
+            with unit_of_work(websocket) as db:
+                authenticate(websocket, db)
+        except Unauthorized:
+            return False
+        return True
+
+    while True:
+        await asyncio.sleep(RECHECK_SECONDS)
+        if not await run_in_threadpool(still_valid):
+            await websocket.close(CLOSE_SIGNED_OUT, "signed out; sign in again")
+            return
 
 
 async def _drain_incoming(websocket: WebSocket) -> None:

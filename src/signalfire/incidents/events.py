@@ -21,6 +21,17 @@ class CallerDetailsRead(Event):
     topic: ClassVar[str] = "incident.caller_read"
 
 
+class NoteAdded(Event):
+    topic: ClassVar[str] = "incident.note_added"
+    note_id: int
+
+
+class IncidentsLinked(Event):
+    topic: ClassVar[str] = "incident.linked"
+    other_id: int
+    kind: str
+
+
 class NatureAdded(Event):
     topic: ClassVar[str] = "nature.added"
     code: str

@@ -438,6 +438,7 @@ def add_note(*, db: Session, actor: Actor, incident_id: int, text: str) -> Incid
     db.add(note)
     db.flush()
     record(db, incident, Kind.NOTE_ADDED, actor, at=note.at, data={"note_id": note.id})
+    emit(db, events.NoteAdded(**envelope(actor, incident), note_id=note.id))
     return note
 
 
@@ -470,6 +471,7 @@ def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> In
     record(
         db, other, Kind.LINKED, actor, at=now, data={"other": incident.number, "kind": data.kind}
     )
+    emit(db, events.IncidentsLinked(**envelope(actor, incident), other_id=other.id, kind=data.kind))
     if data.kind == "duplicate":
         end(
             db=db,

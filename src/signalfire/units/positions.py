@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,6 +24,11 @@ def _insert_ignoring_duplicates(db: Session) -> postgresql.Insert | sqlite.Inser
     if db.get_bind().dialect.name == "postgresql":
         return postgresql.insert(UnitPosition).on_conflict_do_nothing(index_elements=keys)
     return sqlite.insert(UnitPosition).on_conflict_do_nothing(index_elements=keys)
+
+
+#: Reports dated further ahead than this are refused: a wrong device clock would
+#: otherwise pin the unit's position until real time caught up.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(slots=True)
@@ -61,6 +66,13 @@ def ingest(*, db: Session, actor: Actor, reports: list[PositionReport]) -> Posit
     if foreign:
         raise Invalid(f"unknown or foreign unit id(s): {foreign}", field="positions.unit_id")
     received = clock.now()
+    future = [i for i, r in enumerate(reports) if r.time > received + MAX_CLOCK_SKEW]
+    if future:
+        raise Invalid(
+            f"position time more than {MAX_CLOCK_SKEW.seconds // 60} minutes in the future "
+            f"(check the device clock)",
+            field=f"positions[{future[0]}].time",
+        )
     unique = {(r.unit_id, r.time): r for r in reports}
     rows = [
         {

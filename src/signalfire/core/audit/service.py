@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from signalfire.core import clock
@@ -85,8 +85,14 @@ class AuditFilter:
 
     def apply(self, query: Select[tuple[AuditEntry]]) -> Select[tuple[AuditEntry]]:
         """Narrow ``query`` by every field that is set."""
+        if self.agency_id is not None:
+            query = query.where(
+                or_(
+                    AuditEntry.agency_id == self.agency_id,
+                    AuditEntry.actor_agency_id == self.agency_id,
+                )
+            )
         exact = {
-            AuditEntry.agency_id: self.agency_id,
             AuditEntry.actor_user_id: self.actor_user_id,
             AuditEntry.action: self.action,
             AuditEntry.outcome: self.outcome,
