@@ -3,7 +3,7 @@ agreement with OSRM on the Helsinki extract.
 
 Run: ``.venv/bin/python -m bench.routing``. The OSRM peer runs in its own Python 3.12
 environment (``osrm-bindings`` ships wheels for Python >= 3.12 only), created under
-``bench/.osrm`` on first use from the package registry.
+``bench/.peer-engine`` on first use from the package registry.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from signalfire.units.schemas import UnitCreate, UnitType
 UNITS = 200
 QUERIES = 100
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
-OSRM_DIR = Path(__file__).resolve().parent / ".osrm"
+OSRM_DIR = Path(__file__).resolve().parent / ".peer-engine"  # no ".osrm" in the path: OSRM strips it
 
 
 def measured(build: Callable[[], RoadGraph]) -> tuple[RoadGraph, float, float]:
@@ -149,11 +149,13 @@ def osrm_peer(targets: list[Snap], units_at: list[Snap]) -> tuple[list[list[floa
                                                   "profiles/car.lua"))
         for step in (["extract", "-p", str(profile), "--small-component-size", "100",
                       str(data / "helsinki.osm.pbf")],
-                     ["partition", "--small-component-size", "100",
-                      str(data / "helsinki.osrm")],
+                     ["partition", str(data / "helsinki.osrm")],
                      ["customize", str(data / "helsinki.osrm")]):
-            subprocess.run([str(python), "-m", "osrm", *step], check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            done = subprocess.run([str(python), "-m", "osrm", *step],
+                                  capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"osrm {step[0]} failed:\n{done.stdout[-2000:]}"
+                                   f"{done.stderr[-2000:]}")
     prepared = time.perf_counter() - started
     queries = [{"target": [t.lon, t.lat], "origins": [[u.lon, u.lat] for u in units_at]}
                for t in targets]

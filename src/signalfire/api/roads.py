@@ -132,6 +132,39 @@ def reopen_road(edge: int, db: DbSession, runtime: RuntimeDep, actor: Dispatcher
     return Response(status_code=204)
 
 
+class PlaceRead(ResponseBody):
+    label: str
+    lat: float
+    lon: float
+    kind: str
+    confidence: float
+    street: str | None
+    housenumber: str | None
+
+
+@router.get("/geocode", response_model=list[PlaceRead], dependencies=[requires(Perm.INCIDENT_READ)])
+def geocode(
+    runtime: RuntimeDep,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Address or A & B.")],
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> list[PlaceRead]:
+    """Addresses, streets and intersections matching the text, best first (offline)."""
+    return [PlaceRead.model_validate(p) for p in runtime.roads.geocoder().search(q, limit)]
+
+
+@router.get(
+    "/geocode/reverse", response_model=PlaceRead | None, dependencies=[requires(Perm.INCIDENT_READ)]
+)
+def reverse_geocode(
+    runtime: RuntimeDep,
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Annotated[float, Query(ge=-180, le=180)],
+) -> PlaceRead | None:
+    """The nearest known address, or null when none is within 500 m."""
+    place = runtime.roads.geocoder().reverse(lat, lon)
+    return PlaceRead.model_validate(place) if place else None
+
+
 @router.get("/stations/{station_id}/coverage", response_model=Coverage)
 def station_coverage(
     station_id: int,
