@@ -31,8 +31,9 @@ def main() -> None:
         result = engine.Table(params)
         elapsed = time.perf_counter() - started
         durations = [row[0] for row in result["durations"]]
-        answers.append({"seconds": [d if d is not None else None for d in durations],
-                        "elapsed": elapsed})
+        answers.append(
+            {"seconds": [d if d is not None else None for d in durations], "elapsed": elapsed}
+        )
     with open(answers_path, "w") as handle:  # noqa: PTH123
         json.dump(answers, handle)
 

@@ -46,7 +46,9 @@ from signalfire.units.schemas import UnitCreate, UnitType
 UNITS = 200
 QUERIES = 100
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
-OSRM_DIR = Path(__file__).resolve().parent / ".peer-engine"  # no ".osrm" in the path: OSRM strips it
+OSRM_DIR = (
+    Path(__file__).resolve().parent / ".peer-engine"
+)  # no ".osrm" in the path: OSRM strips it
 
 
 def measured(build: Callable[[], RoadGraph]) -> tuple[RoadGraph, float, float]:
@@ -63,13 +65,12 @@ def measured(build: Callable[[], RoadGraph]) -> tuple[RoadGraph, float, float]:
 def random_points(graph: RoadGraph, count: int, seed: int) -> list[Snap]:
     """Random points in the graph's bounding box, snapped to the road."""
     rng = random.Random(seed)
-    return [graph.snap(rng.uniform(float(graph.lat.min()), float(graph.lat.max())),
-                       rng.uniform(float(graph.lon.min()), float(graph.lon.max())))
-            for _ in range(count)]
+    lats = [rng.uniform(float(graph.lat.min()), float(graph.lat.max())) for _ in range(count)]
+    lons = [rng.uniform(float(graph.lon.min()), float(graph.lon.max())) for _ in range(count)]
+    return graph.snap_many(lats, lons)
 
 
-def core_latency(graph: RoadGraph) -> tuple[list[float], list[list[float]], list[Snap],
-                                             list[Snap]]:
+def core_latency(graph: RoadGraph) -> tuple[list[float], list[list[float]], list[Snap], list[Snap]]:
     """Per query: snap the incident and 200 units, one search. Returns timings (ms),
     the ETAs, the targets and the unit points."""
     router = Router(graph)
@@ -79,7 +80,7 @@ def core_latency(graph: RoadGraph) -> tuple[list[float], list[list[float]], list
     timings, etas = [], []
     for target in targets:
         started = time.perf_counter()
-        origins = [graph.snap(p.lat, p.lon) for p in unit_points]
+        origins = graph.snap_many([p.lat for p in unit_points], [p.lon for p in unit_points])
         snapped = graph.snap(target.lat, target.lon)
         seconds, _metres = router.trips_to(snapped, origins, NOW)
         timings.append((time.perf_counter() - started) * 1000)
@@ -91,34 +92,70 @@ def service_latency() -> list[float]:
     """The whole ``recommend`` service on Helsinki: 200 units in SQLite, a run card of
     three requirements, read, route, rank. Milliseconds per call."""
     with tempfile.TemporaryDirectory() as tmp:
-        rt = build_runtime(load_settings(database={"url": f"sqlite:///{tmp}/r.db"},
-                                         data_dir=Path(tmp)))
+        rt = build_runtime(
+            load_settings(database={"url": f"sqlite:///{tmp}/r.db"}, data_dir=Path(tmp))
+        )
         migrate.upgrade(rt.engine)
         graph = rt.roads.graph
         spots = random_points(graph, UNITS + QUERIES, 3)
         with transaction(rt.sessions) as db:
-            agency = accounts.create_agency(db=db, actor=Actor.operator(), data=AgencyCreate(
-                code="BENCH", name="Bench", kind="fire"))
-            user = accounts.create_user(db=db, actor=Actor.operator(), data=UserCreate(
-                username="bench.dispatcher", display_name="d", password=SecretStr("x" * 16),
-                roles=[Role.DISPATCHER, Role.SUPERVISOR], agency_id=agency.id))
-            actor = Actor(user.id, user.username, agency.id,
-                          frozenset({Role.DISPATCHER, Role.SUPERVISOR}), "token")
+            agency = accounts.create_agency(
+                db=db,
+                actor=Actor.operator(),
+                data=AgencyCreate(code="BENCH", name="Bench", kind="fire"),
+            )
+            user = accounts.create_user(
+                db=db,
+                actor=Actor.operator(),
+                data=UserCreate(
+                    username="bench.dispatcher",
+                    display_name="d",
+                    password=SecretStr("x" * 16),
+                    roles=[Role.DISPATCHER, Role.SUPERVISOR],
+                    agency_id=agency.id,
+                ),
+            )
+            actor = Actor(
+                user.id,
+                user.username,
+                agency.id,
+                frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+                "token",
+            )
             kinds = [UnitType.ENGINE, UnitType.LADDER, UnitType.ALS_AMBULANCE]
             for n, spot in enumerate(spots[:UNITS]):
-                made = units.create_unit(db=db, actor=actor, data=UnitCreate(
-                    callsign=f"U{n}", unit_type=kinds[n % 3]))
-                db.execute(update(Unit).where(Unit.id == made.id).values(
-                    lat=spot.lat, lon=spot.lon, position_at=NOW))
-            plans.create(db=db, actor=actor, data=PlanCreate(
-                nature_code="FIRE-STRUCTURE", name="first alarm", requirements=[
-                    Requirement(unit_type=UnitType.ENGINE, count=2),
-                    Requirement(unit_type=UnitType.LADDER, count=1),
-                    Requirement(unit_type=UnitType.ALS_AMBULANCE, count=1)]))
-            ids = [incidents.create(db=db, actor=actor, data=IncidentCreate(
-                nature_code="FIRE-STRUCTURE",
-                location=LocationIn(lat=spot.lat, lon=spot.lon, source="manual")))[0].id
-                for spot in spots[UNITS:]]
+                made = units.create_unit(
+                    db=db, actor=actor, data=UnitCreate(callsign=f"U{n}", unit_type=kinds[n % 3])
+                )
+                db.execute(
+                    update(Unit)
+                    .where(Unit.id == made.id)
+                    .values(lat=spot.lat, lon=spot.lon, position_at=NOW)
+                )
+            plans.create(
+                db=db,
+                actor=actor,
+                data=PlanCreate(
+                    nature_code="FIRE-STRUCTURE",
+                    name="first alarm",
+                    requirements=[
+                        Requirement(unit_type=UnitType.ENGINE, count=2),
+                        Requirement(unit_type=UnitType.LADDER, count=1),
+                        Requirement(unit_type=UnitType.ALS_AMBULANCE, count=1),
+                    ],
+                ),
+            )
+            ids = [
+                incidents.create(
+                    db=db,
+                    actor=actor,
+                    data=IncidentCreate(
+                        nature_code="FIRE-STRUCTURE",
+                        location=LocationIn(lat=spot.lat, lon=spot.lon, source="manual"),
+                    ),
+                )[0].id
+                for spot in spots[UNITS:]
+            ]
         router = rt.roads.router()
         timings = []
         for incident_id in ids:
@@ -130,8 +167,9 @@ def service_latency() -> list[float]:
         return timings[5:]  # the first calls warm caches
 
 
-def osrm_peer(targets: list[Snap], units_at: list[Snap]) -> tuple[list[list[float | None]],
-                                                                   list[float], float]:
+def osrm_peer(
+    targets: list[Snap], units_at: list[Snap]
+) -> tuple[list[list[float | None]], list[float], float]:
     """OSRM's Table answers for the same snapped points, its timings (ms) and the
     seconds it took to prepare the dataset."""
     python = OSRM_DIR / "venv" / "bin" / "python"
@@ -145,36 +183,59 @@ def osrm_peer(targets: list[Snap], units_at: list[Snap]) -> tuple[list[list[floa
     if not (data / "helsinki.osrm.mldgr").exists():
         data.mkdir(parents=True, exist_ok=True)
         shutil.copy(helsinki_extract(), data / "helsinki.osm.pbf")
-        profile = next((OSRM_DIR / "venv").glob("lib/python3*/site-packages/osrm/share/"
-                                                  "profiles/car.lua"))
-        for step in (["extract", "-p", str(profile), "--small-component-size", "100",
-                      str(data / "helsinki.osm.pbf")],
-                     ["partition", str(data / "helsinki.osrm")],
-                     ["customize", str(data / "helsinki.osrm")]):
-            done = subprocess.run([str(python), "-m", "osrm", *step],
-                                  capture_output=True, text=True, check=False)
+        profile = next(
+            (OSRM_DIR / "venv").glob("lib/python3*/site-packages/osrm/share/profiles/car.lua")
+        )
+        for step in (
+            [
+                "extract",
+                "-p",
+                str(profile),
+                "--small-component-size",
+                "100",
+                str(data / "helsinki.osm.pbf"),
+            ],
+            ["partition", str(data / "helsinki.osrm")],
+            ["customize", str(data / "helsinki.osrm")],
+        ):
+            done = subprocess.run(
+                [str(python), "-m", "osrm", *step], capture_output=True, text=True, check=False
+            )
             if done.returncode != 0:
-                raise RuntimeError(f"osrm {step[0]} failed:\n{done.stdout[-2000:]}"
-                                   f"{done.stderr[-2000:]}")
+                raise RuntimeError(
+                    f"osrm {step[0]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+                )
     prepared = time.perf_counter() - started
-    queries = [{"target": [t.lon, t.lat], "origins": [[u.lon, u.lat] for u in units_at]}
-               for t in targets]
+    queries = [
+        {"target": [t.lon, t.lat], "origins": [[u.lon, u.lat] for u in units_at]} for t in targets
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         asked, answered = Path(tmp) / "q.json", Path(tmp) / "a.json"
         asked.write_text(json.dumps(queries))
-        subprocess.run([str(python), str(Path(__file__).with_name("osrm_peer.py")),
-                        str(data / "helsinki.osrm"), str(asked), str(answered)], check=True)
+        subprocess.run(
+            [
+                str(python),
+                str(Path(__file__).with_name("osrm_peer.py")),
+                str(data / "helsinki.osrm"),
+                str(asked),
+                str(answered),
+            ],
+            check=True,
+        )
         answers = json.loads(answered.read_text())
-    return ([a["seconds"] for a in answers], [a["elapsed"] * 1000 for a in answers[5:]],
-            prepared)
+    return ([a["seconds"] for a in answers], [a["elapsed"] * 1000 for a in answers[5:]], prepared)
 
 
-def agreement(ours: list[list[float]], theirs: list[list[float | None]]) -> tuple[float, float,
-                                                                                  int]:
+def agreement(
+    ours: list[list[float]], theirs: list[list[float | None]]
+) -> tuple[float, float, int]:
     """Median and 95th percentile relative ETA difference, and pairs compared."""
-    diffs = [abs(a - b) / b for row_a, row_b in zip(ours, theirs, strict=True)
-             for a, b in zip(row_a, row_b, strict=True)
-             if b and b > 30 and np.isfinite(a)]
+    diffs = [
+        abs(a - b) / b
+        for row_a, row_b in zip(ours, theirs, strict=True)
+        for a, b in zip(row_a, row_b, strict=True)
+        if b and b > 30 and np.isfinite(a)
+    ]
     return float(np.median(diffs)), float(np.percentile(diffs, 95)), len(diffs)
 
 
@@ -190,7 +251,9 @@ def main() -> None:
     def row(name: str, values: list[float]) -> str:
         return f"| {name} | {percentile(values, 50):.1f} | {percentile(values, 99):.1f} |"
 
-    record("Routing and unit recommendation", f"""
+    record(
+        "Routing and unit recommendation",
+        f"""
 Command: `.venv/bin/python -m bench.routing` ({machine()}).
 
 Road graphs (build: read and assemble the graph; memory: peak allocated while building):
@@ -217,10 +280,13 @@ and its own speeds per road class; Signalfire uses `maxspeed`, else class defaul
 with no turn costs.
 
 Target: recommendation p99 < 50 ms for 200 units.
-""")
-    print(f"helsinki core p99 {percentile(h_core, 99):.1f} ms, city core p99 "
-          f"{percentile(c_core, 99):.1f} ms, service p99 {percentile(service, 99):.1f} ms, "
-          f"osrm p99 {percentile(osrm_ms, 99):.2f} ms, agreement {median:.3f}/{p95:.3f}")
+""",
+    )
+    print(
+        f"helsinki core p99 {percentile(h_core, 99):.1f} ms, city core p99 "
+        f"{percentile(c_core, 99):.1f} ms, service p99 {percentile(service, 99):.1f} ms, "
+        f"osrm p99 {percentile(osrm_ms, 99):.2f} ms, agreement {median:.3f}/{p95:.3f}"
+    )
 
 
 if __name__ == "__main__":

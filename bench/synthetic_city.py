@@ -15,8 +15,9 @@ SPACING_M = 100.0
 METRES_PER_DEGREE = 111_195.0
 
 
-def build(side: int = 320, *, seed: int = 1, origin: tuple[float, float] = (60.1, 24.6)
-          ) -> RoadGraph:
+def build(
+    side: int = 320, *, seed: int = 1, origin: tuple[float, float] = (60.1, 24.6)
+) -> RoadGraph:
     """``side`` x ``side`` intersections (320 gives 102,400 nodes)."""
     rng = np.random.default_rng(seed)
     rows, cols = np.divmod(np.arange(side * side), side)
@@ -38,11 +39,17 @@ def build(side: int = 320, *, seed: int = 1, origin: tuple[float, float] = (60.1
         two = ~one_way
         u_parts += [a[two], b[two], a[one_way & forward], b[one_way & ~forward]]
         v_parts += [b[two], a[two], b[one_way & forward], a[one_way & ~forward]]
-        speed_parts += [speed[two], speed[two], speed[one_way & forward],
-                        speed[one_way & ~forward]]
+        speed_parts += [speed[two], speed[two], speed[one_way & forward], speed[one_way & ~forward]]
     u = np.concatenate(u_parts).astype(np.int64)
     v = np.concatenate(v_parts).astype(np.int64)
     speeds = np.concatenate(speed_parts)
-    return RoadGraph(np.arange(side * side, dtype=np.int64), lat.astype(float),
-                     lon.astype(float), u, v, np.full(len(u), SPACING_M), speeds,
-                     [""] * len(u))
+    return RoadGraph(
+        np.arange(side * side, dtype=np.int64),
+        lat.astype(float),
+        lon.astype(float),
+        u,
+        v,
+        np.full(len(u), SPACING_M),
+        speeds,
+        [""] * len(u),
+    )

@@ -111,7 +111,9 @@ def _options(
     placed = [u for u in pool if u.lat is not None and u.lon is not None]
     graph = router.graph
     target = graph.snap(float(incident.lat or 0), float(incident.lon or 0))
-    origins = [graph.snap(float(u.lat or 0), float(u.lon or 0)) for u in placed]
+    origins = graph.snap_many(
+        [float(u.lat or 0) for u in placed], [float(u.lon or 0) for u in placed]
+    )
     seconds, metres = router.trips_to(target, origins, clock.now())
     trip = {u.id: (float(s), float(m)) for u, s, m in zip(placed, seconds, metres, strict=True)}
     busy = _commitments(db, [u.id for u in pool])

@@ -97,30 +97,35 @@ class RoadGraph:
 
     def snap(self, lat: float, lon: float, *, candidates: int = 24) -> Snap:
         """The nearest point on any road segment to (``lat``, ``lon``)."""
+        return self.snap_many([lat], [lon], candidates=candidates)[0]
+
+    def snap_many(
+        self, lats: list[float], lons: list[float], *, candidates: int = 24
+    ) -> list[Snap]:
+        """:meth:`snap` for many points at once (one k-d tree query, array maths)."""
         tree, x, y, lat0, lon0 = self._spatial_index()
-        px, py = self._planar(np.array([lat]), np.array([lon]), lat0, lon0)
+        px, py = self._planar(
+            np.asarray(lats, dtype=float), np.asarray(lons, dtype=float), lat0, lon0
+        )
         k = min(candidates, self.edge_count)
-        _d, near = tree.query([px[0], py[0]], k=k)
-        edges = np.atleast_1d(near)
-        ax, ay, bx, by = x[self.u[edges]], y[self.u[edges]], x[self.v[edges]], y[self.v[edges]]
-        dx, dy = bx - ax, by - ay
+        _d, near = tree.query(np.column_stack((px, py)), k=k)
+        edges = near.reshape(len(px), k)
+        ax, ay = x[self.u[edges]], y[self.u[edges]]
+        dx, dy = x[self.v[edges]] - ax, y[self.v[edges]] - ay
         span = dx * dx + dy * dy
-        t = np.where(
-            span > 0, ((px[0] - ax) * dx + (py[0] - ay) * dy) / np.where(span > 0, span, 1), 0
-        )
-        t = np.clip(t, 0.0, 1.0)
-        qx, qy = ax + t * dx, ay + t * dy
-        dist = np.hypot(qx - px[0], qy - py[0])
-        best = int(np.argmin(dist))
-        edge, frac = int(edges[best]), float(t[best])
-        a, b = int(self.u[edge]), int(self.v[edge])
-        return Snap(
-            edge,
-            frac,
-            float(dist[best]),
-            float(self.lat[a] + frac * (self.lat[b] - self.lat[a])),
-            float(self.lon[a] + frac * (self.lon[b] - self.lon[a])),
-        )
+        along = (px[:, None] - ax) * dx + (py[:, None] - ay) * dy
+        t = np.clip(np.where(span > 0, along / np.where(span > 0, span, 1), 0), 0.0, 1.0)
+        dist = np.hypot(ax + t * dx - px[:, None], ay + t * dy - py[:, None])
+        best = np.argmin(dist, axis=1)
+        rows = np.arange(len(px))
+        edge, frac, gap = edges[rows, best], t[rows, best], dist[rows, best]
+        a, b = self.u[edge], self.v[edge]
+        lat = self.lat[a] + frac * (self.lat[b] - self.lat[a])
+        lon = self.lon[a] + frac * (self.lon[b] - self.lon[a])
+        return [
+            Snap(int(e), float(f), float(g), float(la), float(lo))
+            for e, f, g, la, lo in zip(edge, frac, gap, lat, lon, strict=True)
+        ]
 
     # --- persistence --------------------------------------------------------------------
 
