@@ -99,7 +99,9 @@ def runtime(database_url: str, road_cache: Path, tmp_path: Path) -> Iterator[Run
     """The platform wired to the test database."""
     rt = build_runtime(
         load_settings(
-            database={"url": database_url}, data_dir=tmp_path, geo={"cache_dir": road_cache}
+            database={"url": database_url},
+            data_dir=tmp_path,
+            geo={"cache_dir": road_cache, "preload": False},
         )
     )
     yield rt

@@ -88,6 +88,9 @@ class GeoSettings(_Section):
     cache_dir: Path | None = Field(
         None, description="Where built road graphs are cached (default: data_dir/cache)."
     )
+    preload: bool = Field(
+        True, description="Load the road network and geocoder when the server starts."
+    )
 
 
 class LogSettings(_Section):
