@@ -158,3 +158,14 @@ def test_the_stream_closes_once_the_session_ends(
         with pytest.raises(WebSocketDisconnect) as closed:
             socket.receive_json()
     assert closed.value.code == 4401
+
+
+def test_a_hub_restart_starts_a_new_epoch_and_drops_clients() -> None:
+    from signalfire.core.events import InProcessBus
+
+    hub = LiveHub(InProcessBus())
+    client, _backlog = hub.join(agency_id=1, since=None)
+    before = hub.epoch
+    hub.restart()
+    assert hub.epoch != before
+    assert client.overflowed

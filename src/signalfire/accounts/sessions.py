@@ -69,7 +69,8 @@ def login(
 ) -> Login:
     """Check credentials and open a session, or raise :class:`LoginRefused`."""
     now = clock.now()
-    user = db.scalar(select(User).where(User.username == username))
+    # Locked, so parallel attempts count one after another towards the lockout.
+    user = db.scalar(select(User).where(User.username == username).with_for_update(of=User))
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not user.is_active:
         raise _refuse(db, settings, user, username, "invalid username or password", count=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -24,11 +25,13 @@ from signalfire.api.deps import authenticate, get_runtime, requires_on_socket, u
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import Unauthorized
-from signalfire.core.events import Event, EventBus
+from signalfire.core.events import Event, EventBus, SubscriptionOverflow
 from signalfire.incidents import service as incidents
 from signalfire.incidents.schemas import IncidentRead
 from signalfire.units import service as units
 from signalfire.units.schemas import UnitRead
+
+log = logging.getLogger("signalfire.live")
 
 LIVE_TOPICS = (
     "incident.changed",
@@ -60,7 +63,7 @@ class Client:
     """One connected viewer."""
 
     agency_id: int | None
-    queue: asyncio.Queue[Delta] = field(default_factory=lambda: asyncio.Queue(2000))
+    queue: asyncio.Queue[Delta] = field(default_factory=lambda: asyncio.Queue(20_000))
     overflowed: bool = False
 
     def sees(self, delta: Delta) -> bool:
@@ -90,13 +93,27 @@ class LiveHub:
         self._clients: set[Client] = set()
 
     async def run(self) -> None:
-        """Consume the bus until cancelled."""
-        subscription = self.bus.subscribe(*LIVE_TOPICS, maxsize=100_000)
-        try:
-            async for event in subscription:
-                self.publish(event)
-        finally:
-            subscription.close()
+        """Consume the bus until cancelled. If the hub itself falls behind, it starts a
+        new epoch: every client is told to reconnect and gets a fresh snapshot."""
+        while True:
+            subscription = self.bus.subscribe(*LIVE_TOPICS, maxsize=100_000)
+            try:
+                async for event in subscription:
+                    self.publish(event)
+            except SubscriptionOverflow:
+                log.error("live hub fell behind the bus; starting a new epoch")
+                self.restart()
+            finally:
+                subscription.close()
+
+    def restart(self) -> None:
+        """Forget the buffer and make every client reconnect (new epoch)."""
+        self.epoch = uuid.uuid4().hex[:12]
+        self._buffer.clear()
+        for client in list(self._clients):
+            client.overflowed = True
+            with contextlib.suppress(asyncio.QueueFull):
+                client.queue.put_nowait(Delta(self.seq, "hub.restart", frozenset(), {}))
 
     def publish(self, event: Event) -> None:
         """Number ``event``'s deltas and queue them for every client that may see them."""

@@ -200,7 +200,7 @@ def change_unit_status(
         )
     previous = units.change_status(db=db, actor=actor, unit=unit, to=to, at=at)
     if assignment is not None:
-        incident = incidents.get(db=db, actor=actor, incident_id=assignment.incident_id)
+        incident = incidents.get(db=db, actor=actor, incident_id=assignment.incident_id, lock=True)
         if to in _FREE:
             reason = "cleared" if previous in ARRIVED else "cancelled"
             _finish(db, actor, incident, unit, assignment, reason=reason, at=at)

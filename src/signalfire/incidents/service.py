@@ -225,9 +225,13 @@ def can_see(actor: Actor, incident: Incident) -> bool:
     )
 
 
-def get(*, db: Session, actor: Actor, incident_id: int) -> Incident:
-    """An incident the caller may see; others look as if they did not exist."""
-    incident = db.get(Incident, incident_id)
+def get(*, db: Session, actor: Actor, incident_id: int, lock: bool = False) -> Incident:
+    """An incident the caller may see; others look as if they did not exist.
+
+    ``lock`` takes the row for the rest of the transaction (PostgreSQL ``FOR UPDATE``),
+    so concurrent changes to one incident queue instead of overwriting each other.
+    """
+    incident = db.get(Incident, incident_id, with_for_update=lock or None)
     if incident is None or not can_see(actor, incident):
         raise NotFound(f"no incident with id {incident_id}")
     return incident
@@ -236,7 +240,7 @@ def get(*, db: Session, actor: Actor, incident_id: int) -> Incident:
 def get_for_change(*, db: Session, actor: Actor, incident_id: int) -> Incident:
     """An incident the caller's agency owns: agencies it is shared with (mutual aid)
     see it and add notes, but only the owner changes or closes it."""
-    incident = get(db=db, actor=actor, incident_id=incident_id)
+    incident = get(db=db, actor=actor, incident_id=incident_id, lock=True)
     if actor.agency_id is not None and incident.agency_id != actor.agency_id:
         raise Forbidden(
             f"incident {incident.number} belongs to another agency; only it may change the incident"
