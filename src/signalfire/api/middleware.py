@@ -89,13 +89,36 @@ class ConcurrencyLimit:
         self._semaphore: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.limit)
-        async with self._semaphore:
-            await self.app(scope, receive, send)
+        if scope["type"] == "http":
+            async with self._semaphore:
+                await self.app(scope, receive, send)
+            return
+        # A WebSocket counts while it signs in and takes its snapshot, not for its life.
+        await self._semaphore.acquire()
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._semaphore.release()  # type: ignore[union-attr]
+
+        async def send_then_release(message: Message) -> None:
+            await send(message)
+            if message["type"] in ("websocket.close", "websocket.http.response.start") or (
+                message["type"] == "websocket.send"
+            ):
+                release()
+
+        try:
+            await self.app(scope, receive, send_then_release)
+        finally:
+            release()
 
 
 class AccessLog:

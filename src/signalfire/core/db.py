@@ -138,7 +138,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        # Enough connections for every request the API lets work at once (plus jobs):
+        # a request waiting at the write gate already holds one.
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False},
+            pool_size=40,
+            max_overflow=10,
+        )
         _configure_sqlite(engine, WriteGate(wait_seconds=30))
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
