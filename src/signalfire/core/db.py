@@ -140,13 +140,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # Enough connections for every request the API lets work at once (plus jobs):
         # a request waiting at the write gate already holds one.
-        engine = create_engine(
-            url,
-            echo=echo,
-            connect_args={"check_same_thread": False},
-            pool_size=40,
-            max_overflow=10,
-        )
+        in_memory = not database or database == ":memory:"
+        pool = {} if in_memory else {"pool_size": 40, "max_overflow": 10}
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pool)
         _configure_sqlite(engine, WriteGate(wait_seconds=30))
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
