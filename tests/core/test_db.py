@@ -55,3 +55,21 @@ def test_naive_timestamps_are_refused(runtime: Runtime) -> None:
         )
         with pytest.raises(StatementError, match="naive datetime"):
             db.flush()
+
+
+def test_a_long_read_does_not_hold_writers_up(runtime: Runtime) -> None:
+    from signalfire.accounts.schemas import AgencyCreate
+    from signalfire.accounts.service import create_agency
+    from signalfire.core.auth.actor import Actor
+    from signalfire.core.db import transaction
+
+    with runtime.reader() as reading:
+        reading.execute(text("SELECT count(*) FROM audit_entries")).scalar()  # snapshot open
+        with transaction(runtime.sessions) as db:  # would wait at the gate if the read held it
+            create_agency(
+                db=db,
+                actor=Actor.operator(),
+                data=AgencyCreate(code="RO", name="Read only", kind="other"),
+            )
+    with runtime.reader() as fresh:
+        assert fresh.execute(text("SELECT count(*) FROM agencies")).scalar() == 1

@@ -6,15 +6,16 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel
 
-from signalfire.api.deps import DbSession, Justified, requires
+from signalfire.api.deps import DbSession, Justified, get_runtime, requires
 from signalfire.core.audit import service as audit
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.events import Event, emit
+from signalfire.core.runtime import Runtime
 from signalfire.core.schemas import ResponseBody
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -110,9 +111,10 @@ def search_audit(
 
 
 @router.get("/verify", response_model=VerifyResult, dependencies=[requires(Perm.AUDIT_READ)])
-def verify_audit(db: DbSession) -> VerifyResult:
+def verify_audit(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VerifyResult:
     """Walk the whole chain; report the first altered, removed or reordered entry."""
-    report = audit.verify(db)
+    with runtime.reader() as db:  # a long read: never hold writers up
+        report = audit.verify(db)
     finding = report.finding
     return VerifyResult(
         ok=report.ok,

@@ -147,7 +147,7 @@ router = APIRouter(tags=["live"])
 
 
 def _snapshot(websocket: WebSocket, actor: Actor) -> dict[str, Any]:
-    with get_runtime(websocket).sessions() as db:
+    with get_runtime(websocket).reader() as db:
         return {
             "incidents": [
                 IncidentRead.model_validate(i).model_dump(mode="json")

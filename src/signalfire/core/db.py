@@ -58,6 +58,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+READ_ONLY = "signalfire_read_only"
+
+
 class WriteGate:
     """One SQLite transaction at a time in this process, handed over in arrival order.
 
@@ -99,6 +102,9 @@ def _configure_sqlite(engine: Engine, gate: WriteGate) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         raw = connection.connection.dbapi_connection
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a snapshot: no write lock, no gate
+            return
         gate.enter(raw)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -148,9 +154,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that do not expire objects on commit (responses read them after)."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions that do not expire objects on commit (responses read them after).
+
+    ``read_only`` sessions read a snapshot without taking SQLite's write lock, so a
+    long read (verifying the audit chain, a live snapshot) never holds writers up.
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 
 @contextmanager

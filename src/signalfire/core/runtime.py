@@ -21,6 +21,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    reader: sessionmaker[Session]  # read-only snapshots
     bus: EventBus
     roads: RoadNetwork
 
@@ -32,4 +33,11 @@ def build_runtime(settings: Settings) -> Runtime:
     bus = InProcessBus()
     bind_transactions(sessions, bus=bus, listeners=[audit.append])
     roads = RoadNetwork(settings.geo.extract, settings.geo.cache_dir or settings.data_dir / "cache")
-    return Runtime(settings=settings, engine=engine, sessions=sessions, bus=bus, roads=roads)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        reader=make_session_factory(engine, read_only=True),
+        bus=bus,
+        roads=roads,
+    )

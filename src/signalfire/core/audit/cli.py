@@ -23,7 +23,7 @@ def verify(
     """Walk the chain; report the first altered, removed or reordered entry (exit 1)."""
     rt = runtime()
     with (
-        rt.sessions() as db,
+        rt.reader() as db,
         Progress(
             TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
         ) as progress,
@@ -49,6 +49,6 @@ def verify(
 def head() -> None:
     """Print ``seq:hash`` of the last entry, to keep somewhere the database cannot reach."""
     rt = runtime()
-    with rt.sessions() as db:
+    with rt.reader() as db:
         seq, digest = audit.head(db)
     typer.echo(f"{seq}:{digest}")
