@@ -106,7 +106,12 @@ def served(*, units_count: int = 200) -> Iterator[Install]:
         rt.engine.dispose()
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALFIRE_")}
-        env |= {"SIGNALFIRE_DATABASE__URL": url, "SIGNALFIRE_LOG__LEVEL": "WARNING"}
+        env |= {
+            "SIGNALFIRE_DATABASE__URL": url,
+            "SIGNALFIRE_LOG__LEVEL": "WARNING",
+            # These benchmarks do not route; loading the roads would compete for the CPU.
+            "SIGNALFIRE_GEO__PRELOAD": "false",
+        }
         log = Path(tmp) / "server.log"
         server = subprocess.Popen(
             [sys.executable, "-m", "signalfire", "serve", "--port", str(port)],
