@@ -83,6 +83,7 @@ class UnitRead(ResponseBody):
     heading: float | None
     speed: float | None
     position_at: datetime | None
+    version: int = Field(description="Grows with every change; ignore older deltas.")
 
 
 class StatusChange(RequestBody):
