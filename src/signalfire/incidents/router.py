@@ -10,7 +10,7 @@ from signalfire.api.deps import DbSession, requires
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.dispatch import service as dispatch
-from signalfire.incidents import duplicates, intervals, service
+from signalfire.incidents import catalogue, duplicates, intervals, service
 from signalfire.incidents.models import (
     Incident,
     IncidentLink,
@@ -60,7 +60,7 @@ def _candidates(found: list[duplicates.Candidate]) -> list[DuplicateCandidate]:
 @router.get("/natures", response_model=list[NatureRead])
 def list_natures(db: DbSession, actor: Reader) -> list[NatureRead]:
     """The nature catalogue: the default (APCO ANS 2.103 families) plus the agency's own."""
-    catalogue = service.natures_for(db, actor.agency_id)
+    known = catalogue.natures_for(db, actor.agency_id)
     defaults = {n.code: n for n in DEFAULT_CATALOGUE}
     return [
         NatureRead(
@@ -70,7 +70,7 @@ def list_natures(db: DbSession, actor: Reader) -> list[NatureRead]:
             priority=n.priority,
             custom=defaults.get(n.code) != n,
         )
-        for n in sorted(catalogue.values(), key=lambda n: n.code)
+        for n in sorted(known.values(), key=lambda n: n.code)
     ]
 
 
@@ -79,7 +79,7 @@ def add_nature(
     data: NatureCreate, db: DbSession, actor: Annotated[Actor, requires(Perm.NATURE_MANAGE)]
 ) -> NatureRead:
     """Add a nature for the caller's agency, or override a default one."""
-    nature: Nature = service.add_nature(db=db, actor=actor, data=data)
+    nature: Nature = catalogue.add_nature(db=db, actor=actor, data=data)
     return NatureRead(
         code=nature.code,
         name=nature.name,

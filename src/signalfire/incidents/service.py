@@ -13,10 +13,9 @@ from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.errors import Conflict, Forbidden, Invalid, NotFound
 from signalfire.core.events import emit
-from signalfire.incidents import duplicates, events
+from signalfire.incidents import catalogue, duplicates, events
 from signalfire.incidents.intervals import Kind
 from signalfire.incidents.models import (
-    AgencyNature,
     Incident,
     IncidentCaller,
     IncidentCounter,
@@ -26,7 +25,6 @@ from signalfire.incidents.models import (
     IncidentShare,
     TimelineEvent,
 )
-from signalfire.incidents.natures import DEFAULT_CATALOGUE, Nature, compute_priority
 from signalfire.incidents.schemas import (
     OPEN_STATUSES,
     IncidentCreate,
@@ -36,63 +34,7 @@ from signalfire.incidents.schemas import (
     LinkCreate,
     LocationIn,
     LocationUpdate,
-    NatureCreate,
 )
-
-_DEFAULTS = {n.code: n for n in DEFAULT_CATALOGUE}
-
-
-# --- natures ---------------------------------------------------------------------------
-
-
-def natures_for(db: Session, agency_id: int | None) -> dict[str, Nature]:
-    """The default catalogue with the agency's own natures added or overriding."""
-    catalogue = dict(_DEFAULTS)
-    if agency_id is not None:
-        for row in db.scalars(select(AgencyNature).where(AgencyNature.agency_id == agency_id)):
-            catalogue[row.code] = Nature(row.code, row.name, row.discipline, row.priority)  # type: ignore[arg-type]
-    return catalogue
-
-
-def add_nature(*, db: Session, actor: Actor, data: NatureCreate) -> Nature:
-    """Add (or override) a nature for the caller's agency."""
-    agency_id = _agency(actor)
-    row = db.scalar(
-        select(AgencyNature).where(
-            AgencyNature.agency_id == agency_id, AgencyNature.code == data.code
-        )
-    )
-    if row is None:
-        row = AgencyNature(agency_id=agency_id, code=data.code)
-        db.add(row)
-    row.name, row.discipline, row.priority = data.name, data.discipline.value, data.priority
-    db.flush()
-    emit(
-        db,
-        events.NatureAdded(
-            actor=actor.ref(),
-            agency_id=agency_id,
-            record_type="nature",
-            record_id=data.code,
-            code=data.code,
-        ),
-    )
-    return Nature(row.code, row.name, data.discipline, row.priority)
-
-
-def _nature(catalogue: dict[str, Nature], code: str) -> Nature:
-    nature = catalogue.get(code)
-    if nature is None:
-        raise Invalid(f"unknown nature code {code!r}; see GET /api/natures", field="nature_code")
-    return nature
-
-
-def _priority(nature: Nature, modifiers: list[str]) -> int:
-    try:
-        return compute_priority(nature.priority, modifiers)
-    except ValueError as exc:
-        raise Invalid(str(exc), field="modifiers") from exc
-
 
 # --- intake ----------------------------------------------------------------------------
 
@@ -105,15 +47,15 @@ def create(
     Returns the incident and the open incidents it may duplicate, best first.
     """
     agency_id = _agency(actor)
-    catalogue = natures_for(db, agency_id)
-    nature = _nature(catalogue, data.nature_code)
+    known = catalogue.natures_for(db, agency_id)
+    nature = catalogue.nature_in(known, data.nature_code)
     now = clock.now()
     incident = Incident(
         agency_id=agency_id,
         number=_next_number(db, agency_id, now),
         status=IncidentStatus.NEW.value,
         nature_code=nature.code,
-        priority=_priority(nature, data.modifiers),
+        priority=catalogue.priority_of(nature, data.modifiers),
         modifiers=sorted(set(data.modifiers)),
         source=data.source,
         summary=data.summary,
@@ -165,7 +107,7 @@ def create(
         db,
         new=duplicates.Report(incident.lat, incident.lon, now, nature, number),
         agency_ids=[agency_id],
-        natures=catalogue,
+        natures=known,
         exclude_id=incident.id,
     )
     announce(db, actor, incident, "created")
@@ -310,7 +252,7 @@ def possible_duplicates(
 ) -> list[duplicates.Candidate]:
     """Open incidents of the same agency that may report the same thing."""
     incident = get(db=db, actor=actor, incident_id=incident_id)
-    catalogue = natures_for(db, incident.agency_id)
+    known = catalogue.natures_for(db, incident.agency_id)
     number = db.scalar(
         select(IncidentCaller.number).where(IncidentCaller.incident_id == incident.id)
     )
@@ -318,11 +260,11 @@ def possible_duplicates(
         incident.lat,
         incident.lon,
         incident.created_at,
-        _nature(catalogue, incident.nature_code),
+        catalogue.nature_in(known, incident.nature_code),
         number,
     )
     found = duplicates.find(
-        db, new=report, agency_ids=[incident.agency_id], natures=catalogue, exclude_id=incident.id
+        db, new=report, agency_ids=[incident.agency_id], natures=known, exclude_id=incident.id
     )
     if actor.agency_id is None or actor.agency_id == incident.agency_id:
         return found
@@ -355,11 +297,11 @@ def update(*, db: Session, actor: Actor, incident_id: int, data: IncidentUpdate)
             f"incident {incident.number} changed since version {data.version}; "
             f"it is at version {incident.version}"
         )
-    catalogue = natures_for(db, incident.agency_id)
+    known = catalogue.natures_for(db, incident.agency_id)
     # A priority set by hand stays until the nature or the modifiers change.
     recompute = False
     if data.nature_code is not None and data.nature_code != incident.nature_code:
-        nature = _nature(catalogue, data.nature_code)
+        nature = catalogue.nature_in(known, data.nature_code)
         record(
             db,
             incident,
@@ -376,8 +318,8 @@ def update(*, db: Session, actor: Actor, incident_id: int, data: IncidentUpdate)
         incident.summary = data.summary
     if data.status is not None and incident.status == IncidentStatus.NEW.value:
         set_status(db, actor, incident, IncidentStatus.PENDING)
-    nature = _nature(catalogue, incident.nature_code)
-    computed = _priority(nature, incident.modifiers)  # also refuses unknown modifiers
+    nature = catalogue.nature_in(known, incident.nature_code)
+    computed = catalogue.priority_of(nature, incident.modifiers)  # also refuses unknown modifiers
     if data.priority is not None:
         priority = data.priority
     else:
