@@ -17,6 +17,7 @@ from signalfire.core.errors import Conflict, Forbidden
 from signalfire.core.events import emit
 from signalfire.dispatch import events
 from signalfire.dispatch.models import Assignment
+from signalfire.incidents import links
 from signalfire.incidents import service as incidents
 from signalfire.incidents.intervals import Kind
 from signalfire.incidents.models import Incident, IncidentLink
@@ -265,7 +266,7 @@ def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> In
                 "cancel them first",
                 units=[u.id for u in busy],
             )
-    return incidents.link(db=db, actor=actor, incident_id=incident_id, data=data)
+    return links.link(db=db, actor=actor, incident_id=incident_id, data=data)
 
 
 def _active_units(db: Session, incident: Incident) -> list[Unit]:

@@ -31,7 +31,6 @@ from signalfire.incidents.schemas import (
     IncidentRead,
     IncidentStatus,
     IncidentUpdate,
-    LinkCreate,
     LocationIn,
     LocationUpdate,
 )
@@ -386,48 +385,6 @@ def add_note(*, db: Session, actor: Actor, incident_id: int, text: str) -> Incid
     record(db, incident, Kind.NOTE_ADDED, actor, at=note.at, data={"note_id": note.id})
     emit(db, events.NoteAdded(**envelope(actor, incident), note_id=note.id))
     return note
-
-
-def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> IncidentLink:
-    """Link two incidents; ``duplicate`` also cancels the other as merged into this one."""
-    incident = get_for_change(db=db, actor=actor, incident_id=incident_id)
-    other = get(db=db, actor=actor, incident_id=data.other_id)
-    if other.id == incident.id:
-        raise Invalid("an incident cannot be linked to itself", field="other_id")
-    if db.scalar(
-        select(IncidentLink.id).where(
-            IncidentLink.incident_id == incident.id, IncidentLink.other_id == other.id
-        )
-    ):
-        raise Conflict(f"{incident.number} is already linked to {other.number}")
-    now = clock.now()
-    row = IncidentLink(incident_id=incident.id, other_id=other.id, kind=data.kind, created_at=now)
-    db.add(row)
-    db.add(
-        IncidentLink(
-            incident_id=other.id,
-            other_id=incident.id,
-            kind="merged_into" if data.kind == "duplicate" else data.kind,
-            created_at=now,
-        )
-    )
-    record(
-        db, incident, Kind.LINKED, actor, at=now, data={"other": other.number, "kind": data.kind}
-    )
-    record(
-        db, other, Kind.LINKED, actor, at=now, data={"other": incident.number, "kind": data.kind}
-    )
-    emit(db, events.IncidentsLinked(**envelope(actor, incident), other_id=other.id, kind=data.kind))
-    if data.kind == "duplicate":
-        end(
-            db=db,
-            actor=actor,
-            incident=other,
-            status=IncidentStatus.CANCELLED,
-            disposition="duplicate",
-        )
-    db.flush()
-    return row
 
 
 def set_status(db: Session, actor: Actor, incident: Incident, to: IncidentStatus) -> None:

@@ -1,0 +1,58 @@
+"""Links between incidents; a ``duplicate`` link merges one into the other."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signalfire.core import clock
+from signalfire.core.auth.actor import Actor
+from signalfire.core.errors import Conflict, Invalid
+from signalfire.core.events import emit
+from signalfire.incidents import events
+from signalfire.incidents.intervals import Kind
+from signalfire.incidents.models import IncidentLink
+from signalfire.incidents.schemas import IncidentStatus, LinkCreate
+from signalfire.incidents.service import end, envelope, get, get_for_change, record
+
+
+def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> IncidentLink:
+    """Link two incidents; ``duplicate`` also cancels the other as merged into this one."""
+    incident = get_for_change(db=db, actor=actor, incident_id=incident_id)
+    other = get(db=db, actor=actor, incident_id=data.other_id)
+    if other.id == incident.id:
+        raise Invalid("an incident cannot be linked to itself", field="other_id")
+    if db.scalar(
+        select(IncidentLink.id).where(
+            IncidentLink.incident_id == incident.id, IncidentLink.other_id == other.id
+        )
+    ):
+        raise Conflict(f"{incident.number} is already linked to {other.number}")
+    now = clock.now()
+    row = IncidentLink(incident_id=incident.id, other_id=other.id, kind=data.kind, created_at=now)
+    db.add(row)
+    db.add(
+        IncidentLink(
+            incident_id=other.id,
+            other_id=incident.id,
+            kind="merged_into" if data.kind == "duplicate" else data.kind,
+            created_at=now,
+        )
+    )
+    record(
+        db, incident, Kind.LINKED, actor, at=now, data={"other": other.number, "kind": data.kind}
+    )
+    record(
+        db, other, Kind.LINKED, actor, at=now, data={"other": incident.number, "kind": data.kind}
+    )
+    emit(db, events.IncidentsLinked(**envelope(actor, incident), other_id=other.id, kind=data.kind))
+    if data.kind == "duplicate":
+        end(
+            db=db,
+            actor=actor,
+            incident=other,
+            status=IncidentStatus.CANCELLED,
+            disposition="duplicate",
+        )
+    db.flush()
+    return row
