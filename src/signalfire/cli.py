@@ -13,6 +13,7 @@ from signalfire.core.cli_support import runtime
 from signalfire.core.db_cli import app as db_app
 from signalfire.core.logging import configure as configure_logging
 from signalfire.geo.cli import app as roads_app
+from signalfire.sim.cli import app as sim_app
 
 app = typer.Typer(help="Signalfire: open public-safety operations platform.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -20,6 +21,7 @@ app.add_typer(agency_app, name="agency")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(roads_app, name="roads")
+app.add_typer(sim_app, name="sim")
 
 HostOption = Annotated[str | None, typer.Option(help="Bind address (default from config).")]
 PortOption = Annotated[int | None, typer.Option(help="Port (default from config).")]

@@ -1,0 +1,1 @@
+"""Simulated city life: calls, autonomous units, training scenarios, load."""
