@@ -12,6 +12,7 @@ from signalfire.core.audit.cli import app as audit_app
 from signalfire.core.cli_support import runtime
 from signalfire.core.db_cli import app as db_app
 from signalfire.core.logging import configure as configure_logging
+from signalfire.core.runtime import Runtime
 from signalfire.geo.cli import app as roads_app
 from signalfire.sim.cli import app as sim_app
 
@@ -43,21 +44,56 @@ def serve(host: HostOption = None, port: PortOption = None) -> None:
 
 
 @app.command()
-def demo(host: HostOption = None, port: PortOption = None) -> None:
-    """Prepare the embedded demo database and serve it, printing how to sign in."""
+def demo(
+    host: HostOption = None,
+    port: PortOption = None,
+    reset: Annotated[bool, typer.Option(help="Delete the demo database and start clean.")] = False,
+    speed: Annotated[
+        float | None, typer.Option(help="Simulated seconds per real second (default from config).")
+    ] = None,
+    simulate: Annotated[bool, typer.Option(help="Run the call simulator.")] = True,
+) -> None:
+    """Build (once) and serve the demo city: three agencies, units, run cards, demo
+    users, and simulated calls that the simulated crews answer."""
+    from signalfire import demo as demo_install
     from signalfire.api.app import create_app
-    from signalfire.demo import prepare
 
     rt = runtime()
     configure_logging(rt.settings.log)
-    login = prepare(rt, rt.settings.data_dir / "demo-admin.txt")
+    if reset:
+        for path in demo_install.reset(rt):
+            typer.echo(f"removed {path}")
+        rt = runtime()
+    typer.echo("Preparing the demo city (first run: about ten seconds)...")
+    logins = demo_install.prepare(rt)
+    sim = rt.settings.sim
+    if simulate and sim.enabled:
+        _start_simulator(rt, speed or sim.speed)
     bind_host, bind_port = host or rt.settings.api.host, port or rt.settings.api.port
+    base = f"http://{bind_host}:{bind_port}"
+    others = ", ".join(u for u in logins.usernames if u != "admin")
     typer.secho("\nSignalfire demo is starting.", bold=True)
-    typer.echo(f"  API and docs:  http://{bind_host}:{bind_port}/docs")
-    typer.echo(f"  Sign in:       user '{login.username}', password '{login.password}'")
+    typer.echo(f"  API and docs:  {base}/docs")
+    typer.echo(f"  Sign in:       user 'admin', password '{logins.password}'")
+    typer.echo(f"  Other logins:  {others} (same password)")
+    if simulate and sim.enabled:
+        typer.echo(
+            f"  Simulator:     {sim.calls_per_hour:g} calls/hour, {speed or sim.speed:g}x time"
+        )
     typer.echo(
-        f"  Try:           curl -s -X POST http://{bind_host}:{bind_port}/api/auth/login "
+        f"  Try:           curl -s -X POST {base}/api/auth/login "
         f"-H 'content-type: application/json' "
-        f'-d \'{{"username":"{login.username}","password":"{login.password}"}}\'\n'
+        f'-d \'{{"username":"admin","password":"{logins.password}"}}\'\n'
     )
     uvicorn.run(create_app(rt), host=bind_host, port=bind_port, log_config=None)
+
+
+def _start_simulator(rt: Runtime, speed: float) -> None:
+    """Run the simulator in the background; the whole process follows its clock."""
+    from signalfire.core import clock
+    from signalfire.sim.clock import PacedClock
+    from signalfire.sim.engine import Simulation
+
+    paced = PacedClock(clock.now(), speed=speed)
+    clock.set_source(paced.now)
+    Simulation(rt, settings=rt.settings.sim, clock=paced).start()

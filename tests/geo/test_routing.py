@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from signalfire.geo.distance import haversine_m
 from signalfire.geo.roads import RoadGraph, Snap, helsinki_extract, load_or_build, read_osm
 from signalfire.geo.routing import Closure, Router
 from tests.geo.reference import point_to_point
@@ -146,6 +148,24 @@ def test_helsinki_route_geometry_and_time() -> None:
     assert route.path[0] == (origin.lat, origin.lon)
     assert route.path[-1] == (target.lat, target.lon)
     assert route.metres > 0
+
+
+def test_route_times_follow_the_path_at_road_speed() -> None:
+    graph = helsinki()
+    router = Router(graph)
+    for origin, target in zip(random_snaps(graph, 20, 3), random_snaps(graph, 20, 4), strict=True):
+        route = router.route(origin, target, NOW)
+        assert route is not None
+        assert len(route.times) == len(route.path)
+        assert route.times[0] == 0.0
+        assert route.times[-1] == pytest.approx(route.seconds)
+        assert all(b >= a for a, b in itertools.pairwise(route.times))
+        # No stretch is driven faster than the fastest road allows.
+        fastest = float(graph.speed_kmh.max()) / 3.6
+        for (p, q), (t0, t1) in zip(
+            itertools.pairwise(route.path), itertools.pairwise(route.times), strict=True
+        ):
+            assert haversine_m(*p, *q) <= fastest * (t1 - t0) * 1.05 + 1.0
 
 
 def test_a_closure_on_the_route_changes_the_answer_at_once() -> None:

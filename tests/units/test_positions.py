@@ -209,3 +209,26 @@ def test_a_report_from_the_future_is_refused(
     response = send(client, fire, body)
     assert response.status_code == 422
     assert response.json()["field"] == "positions[0].time"
+
+
+def test_the_track_lists_a_units_positions_in_time_order(
+    client: TestClient, fire: Crew, world: World, units: list[int]
+) -> None:
+    unit = units[0]
+    late_first = [report(unit, s, lat=round(60.1 + s / 1000, 3)) for s in (30, 10, 20, 40)]
+    ok(send(client, fire, {"positions": late_first}))
+    track = ok(client.get(f"/api/units/{unit}/positions", headers=fire.dispatcher))
+    assert [p["lat"] for p in track] == [60.11, 60.12, 60.13, 60.14]
+    window = ok(
+        client.get(
+            f"/api/units/{unit}/positions",
+            params={"since": at(15), "until": at(35)},
+            headers=fire.dispatcher,
+        )
+    )
+    assert [moment(p["time"]) for p in window] == [T0 + timedelta(seconds=s) for s in (20, 30)]
+    newest = ok(client.get(f"/api/units/{unit}/positions?limit=2", headers=fire.dispatcher))
+    assert [p["lat"] for p in newest] == [60.13, 60.14]
+    other = support.crew(world, "POLICE")
+    hidden = client.get(f"/api/units/{unit}/positions", headers=other.dispatcher)
+    assert hidden.status_code == 404

@@ -100,6 +100,45 @@ class LogSettings(_Section):
     json_format: bool = Field(True, description="Write one JSON object per line (else plain text).")
 
 
+class HotspotSettings(BaseModel):
+    """A place where simulated calls cluster (a nightlife street, a station)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field("", description="What the place is.")
+    lat: float = Field(ge=-90, le=90, description="Latitude, degrees.")
+    lon: float = Field(ge=-180, le=180, description="Longitude, degrees.")
+    radius_m: float = Field(150.0, gt=0, description="Calls fall within this radius.")
+    weight: float = Field(1.0, gt=0, description="Relative share among hotspots.")
+
+
+class SimSettings(BaseModel):
+    """The call simulator of the demo and of training runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = Field(True, description="Run the simulator in `signalfire demo`.")
+    speed: float = Field(
+        1.0, gt=0, le=1000, description="Simulated seconds per real second (1 = real time)."
+    )
+    calls_per_hour: float = Field(
+        30.0, ge=0, description="Average simulated calls per hour over a week."
+    )
+    seed: int | None = Field(None, description="Seed for repeatable runs (default: random).")
+    avl_interval_s: float = Field(
+        5.0, gt=0, description="Simulated seconds between a moving unit's position reports."
+    )
+    first_call_after_s: float = Field(
+        5.0, ge=0, description="Simulated seconds from start to the first call."
+    )
+    hotspots: list[HotspotSettings] = Field(
+        default_factory=list, description="Places where calls cluster."
+    )
+    hotspot_share: float = Field(0.3, ge=0, le=1, description="Share of calls near hotspots.")
+    natures: dict[str, float] = Field(
+        default_factory=dict,
+        description="Nature code -> relative weight of simulated calls (empty: built-in mix).",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of a Signalfire install."""
 
@@ -119,6 +158,7 @@ class Settings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
     units: UnitsSettings = Field(default_factory=UnitsSettings)
     geo: GeoSettings = Field(default_factory=GeoSettings)
+    sim: SimSettings = Field(default_factory=SimSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -34,11 +34,13 @@ class Closure:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A trip: seconds, metres, and the path as (lat, lon) points."""
+    """A trip: seconds, metres, the path as (lat, lon) points, and the seconds from the
+    start at which each point is passed."""
 
     seconds: float
     metres: float
     path: list[tuple[float, float]]
+    times: list[float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +200,8 @@ class Router:
         if best is None or direct <= best[0]:
             if math.isinf(direct):
                 return None
-            return Route(direct, self._same_edge_metres(origin, target), [start, finish])
+            metres = self._same_edge_metres(origin, target)
+            return Route(direct, metres, [start, finish], [0.0, direct])
         total, row, last = best
         if math.isinf(total):
             return None
@@ -206,9 +209,12 @@ class Router:
         metres = exits[row][2] + entries[[n for n, _s, _m in entries].index(last)][2]
         metres += sum(net.step_metres(a, b) for a, b in itertools.pairwise(nodes))
         g = self.graph
-        return Route(
-            total, metres, [start, *((float(g.lat[n]), float(g.lon[n])) for n in nodes), finish]
-        )
+        times = [0.0, exits[row][1]]
+        for a, b in itertools.pairwise(nodes):
+            times.append(times[-1] + net.step_seconds(a, b))
+        times.append(total)
+        path = [start, *((float(g.lat[n]), float(g.lon[n])) for n in nodes), finish]
+        return Route(total, metres, path, times)
 
     def reachable_within(self, origin: Snap, seconds: float, now: datetime) -> IntArray:
         """Nodes reachable from ``origin`` within ``seconds`` (for coverage maps)."""
@@ -231,6 +237,7 @@ class _Net:
     reverse: csr_matrix
     keys: IntArray  # u * n + v of each kept pair, sorted
     lengths: FloatArray
+    seconds: FloatArray
 
     @property
     def node_count(self) -> int:
@@ -259,12 +266,18 @@ class _Net:
         u, v, seconds, metres = u[first], v[first], seconds[first], metres[first]
         # A zero cost would vanish from a sparse matrix; keep it as a tiny one.
         times = csr_matrix((np.maximum(seconds, 1e-6), (u, v)), shape=(n, n))
-        return cls(closed, times, times.T.tocsr(), u * n + v, metres)
+        return cls(closed, times, times.T.tocsr(), u * n + v, metres, seconds)
 
     def step_metres(self, a: int, b: int) -> float:
         """Length of the segment used from node ``a`` to node ``b``."""
-        index = int(np.searchsorted(self.keys, a * self.times.shape[0] + b))
-        return float(self.lengths[index])
+        return float(self.lengths[self._step(a, b)])
+
+    def step_seconds(self, a: int, b: int) -> float:
+        """Travel time of the segment used from node ``a`` to node ``b``."""
+        return float(self.seconds[self._step(a, b)])
+
+    def _step(self, a: int, b: int) -> int:
+        return int(np.searchsorted(self.keys, a * self.times.shape[0] + b))
 
 
 class _MetresToTarget:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
@@ -15,6 +15,7 @@ from signalfire.core.db import Base
 from signalfire.core.errors import Invalid
 from signalfire.core.events import emit
 from signalfire.units import events
+from signalfire.units import service as unit_service
 from signalfire.units.models import Unit, UnitPosition
 from signalfire.units.schemas import PositionReport, PositionResult
 
@@ -169,3 +170,24 @@ def purge(*, db: Session, older_than: datetime) -> int:
     """Delete position history recorded before ``older_than``; returns how many."""
     result = db.execute(delete(UnitPosition).where(UnitPosition.received_at < older_than))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def track(
+    *,
+    db: Session,
+    actor: Actor,
+    unit_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 1000,
+) -> list[UnitPosition]:
+    """A unit's stored positions in time order (its breadcrumb trail on the map)."""
+    unit_service.get_unit(db=db, actor=actor, unit_id=unit_id)  # visible to the caller, or 404
+    query = select(UnitPosition).where(UnitPosition.unit_id == unit_id)
+    if since is not None:
+        query = query.where(UnitPosition.at >= since)
+    if until is not None:
+        query = query.where(UnitPosition.at <= until)
+    newest = query.order_by(UnitPosition.at.desc()).limit(limit).subquery()
+    alias = aliased(UnitPosition, newest)
+    return list(db.scalars(select(alias).order_by(alias.at)))

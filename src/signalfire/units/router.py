@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from signalfire.api.deps import DbSession, requires
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.units import positions, service
-from signalfire.units.models import Station, Unit
+from signalfire.units.models import Station, Unit, UnitPosition
 from signalfire.units.schemas import (
     PositionBatch,
+    PositionRead,
     PositionReport,
     PositionResult,
     StationCreate,
@@ -66,6 +68,23 @@ def get_unit(unit_id: int, db: DbSession, actor: Reader) -> Unit:
 def update_unit(unit_id: int, data: UnitUpdate, db: DbSession, actor: Manager) -> Unit:
     """Change capabilities, station, crew or mutual-aid sharing."""
     return service.update_unit(db=db, actor=actor, unit_id=unit_id, data=data)
+
+
+@router.get("/units/{unit_id}/positions", response_model=list[PositionRead])
+def unit_track(
+    unit_id: int,
+    db: DbSession,
+    actor: Reader,
+    since: Annotated[AwareDatetime | None, Query(description="From this time on.")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Up to this time.")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=10_000, description="At most this many, the newest.")
+    ] = 1000,
+) -> list[UnitPosition]:
+    """The unit's stored positions in time order: its trail on the map."""
+    return positions.track(
+        db=db, actor=actor, unit_id=unit_id, since=since, until=until, limit=limit
+    )
 
 
 @router.post("/positions", response_model=PositionResult)

@@ -105,6 +105,16 @@ class PositionBatch(RequestBody):
     positions: list[PositionReport] = Field(min_length=1, max_length=5000)
 
 
+class PositionRead(ResponseBody):
+    unit_id: int
+    lat: float
+    lon: float
+    heading: float | None
+    speed: float | None
+    time: datetime = Field(validation_alias="at")
+    received_at: datetime
+
+
 class PositionResult(ResponseBody):
     accepted: int
     duplicates: int
