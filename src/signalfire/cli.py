@@ -15,6 +15,7 @@ from signalfire.core.logging import configure as configure_logging
 from signalfire.core.runtime import Runtime
 from signalfire.geo.cli import app as roads_app
 from signalfire.sim.cli import app as sim_app
+from signalfire.sim.train_cli import app as train_app
 
 app = typer.Typer(help="Signalfire: open public-safety operations platform.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -23,6 +24,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(roads_app, name="roads")
 app.add_typer(sim_app, name="sim")
+app.add_typer(train_app, name="train")
 
 HostOption = Annotated[str | None, typer.Option(help="Bind address (default from config).")]
 PortOption = Annotated[int | None, typer.Option(help="Port (default from config).")]

@@ -56,3 +56,10 @@ def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> In
         )
     db.flush()
     return row
+
+
+def links_of(*, db: Session, actor: Actor, incident_id: int) -> list[IncidentLink]:
+    """The incident's links (each is stored from both sides), oldest first."""
+    get(db=db, actor=actor, incident_id=incident_id)  # visible to the caller, or 404
+    query = select(IncidentLink).where(IncidentLink.incident_id == incident_id)
+    return list(db.scalars(query.order_by(IncidentLink.id)))

@@ -285,6 +285,14 @@ def build(db: Session, *, sites: list[Site], password: str) -> None:
         _user(db, username, made[code].id, roles, password)
 
 
+def enrol(db: Session, *, username: str, agency_code: str, password: str) -> None:
+    """Give a trainee a call-taker and dispatcher account in the agency ``agency_code``."""
+    agency = db.scalar(select(Agency).where(Agency.code == agency_code))
+    if agency is None:
+        raise LookupError(f"the city has no agency {agency_code!r}")
+    _user(db, username, agency.id, (Role.CALL_TAKER, Role.DISPATCHER), password)
+
+
 def _user(
     db: Session, username: str, agency_id: int, roles: tuple[Role, ...], password: str | None
 ) -> None:

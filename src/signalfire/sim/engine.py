@@ -65,7 +65,8 @@ class Simulation:
         self.fleet = Fleet(self.world)
         self.desk = Desk(self.world, dispatches=dispatches)
         self.model = call_model(settings)
-        self.addresses = rt.roads.geocoder().addresses
+        self.geocoder = rt.roads.geocoder()
+        self.addresses = self.geocoder.addresses
         self.agenda.every(settings.avl_interval_s, self.tick)
         if calls and settings.calls_per_hour > 0:
             self.agenda.after(settings.first_call_after_s, self._next_call)
