@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -58,7 +59,7 @@ def trainee(run: training.TrainingRun, delay_s: float, handle: Handler) -> None:
                 )
                 entered = next(s.at for s in steps if s.kind == Kind.INCIDENT_ENTERED)
             due = entered + timedelta(seconds=delay_s)
-            run.sim.agenda.at(due, lambda c=call_id, i=incident_id: handle(run, c, i))
+            run.sim.agenda.at(due, partial(handle, run, call_id, incident_id))
 
     run.sim.agenda.every(5, look)
 
@@ -73,7 +74,7 @@ def send_expected(run: training.TrainingRun, call_id: str, incident_id: int) -> 
             data = LinkCreate(other_id=incident_id, kind="duplicate")
             dispatch.link(db=db, actor=actor, incident_id=original, data=data)
             return
-        free = [u for u in units.list_units(db=db, actor=actor, statuses=ASSIGNABLE)]
+        free = list(units.list_units(db=db, actor=actor, statuses=ASSIGNABLE))
         chosen = []
         for unit_type, count in call.expect_units.items():
             chosen += [u.id for u in free if u.unit_type == unit_type][:count]
