@@ -36,6 +36,7 @@ bench: $(STAMP)  ## Run the benchmarks in bench/ and update docs/benchmarks.md
 	$(BIN)/python -m bench.avl
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.routing
+	$(BIN)/python -m bench.demo_start
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -21,9 +21,14 @@ def test_readyz_reports_the_schema_revision(client: TestClient) -> None:
 
 def test_readyz_fails_when_the_schema_is_behind(runtime: Runtime) -> None:
     with runtime.engine.begin() as connection:
+        real = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         connection.execute(text("UPDATE alembic_version SET version_num = 'old'"))
-    with TestClient(create_app(runtime)) as client:
-        response = client.get("/readyz")
+    try:
+        with TestClient(create_app(runtime)) as client:
+            response = client.get("/readyz")
+    finally:  # the PostgreSQL test database is shared by later tests
+        with runtime.engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": real})
     assert response.status_code == 503
     assert "signalfire db upgrade" in response.json()["detail"]
 
