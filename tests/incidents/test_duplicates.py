@@ -251,3 +251,25 @@ def test_linking_to_another_agencys_incident_is_404(
     theirs = open_incident(client, police.call_taker)
     assert link(client, fire, ours, theirs) == 404
     assert get_json(client, f"/api/incidents/{theirs['id']}", police.dispatcher)["status"] == "new"
+
+
+def test_a_call_is_checked_for_duplicates_before_it_is_saved(
+    client: TestClient, fire: Staff
+) -> None:
+    first = open_incident(client, fire.call_taker, call("FIRE-STRUCTURE", caller_number=NUMBER))
+    body = {"nature_code": "FIRE-STRUCTURE", "lat": ORIGIN[0], "lon": ORIGIN[1]}
+    response = client.post("/api/incidents/duplicate-check", json=body, headers=fire.call_taker)
+    assert response.status_code == 200, response.text
+    found = response.json()
+    assert ids(found) == [first["id"]]
+    assert "same nature" in found[0]["reasons"]
+    far = {**body, "lat": north_of(ORIGIN, 5000)[0]}
+    assert (
+        client.post("/api/incidents/duplicate-check", json=far, headers=fire.call_taker).json()
+        == []
+    )
+    unknown = {**body, "nature_code": "NOPE"}
+    refused = client.post("/api/incidents/duplicate-check", json=unknown, headers=fire.call_taker)
+    assert refused.status_code == 422
+    total = len(get_json(client, "/api/incidents", fire.dispatcher))
+    assert total == 1  # checking saved nothing

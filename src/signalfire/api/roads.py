@@ -188,3 +188,33 @@ def station_coverage(
     return Coverage(
         station_id=station.id, minutes=minutes, reachable_nodes=len(nodes), polygon=polygon
     )
+
+
+class RoadMap(ResponseBody):
+    """The road network as straight segments, for drawing the base map."""
+
+    segments: list[tuple[float, float, float, float]] = Field(
+        description="lat1, lon1, lat2, lon2 of each road segment (each two-way road once)."
+    )
+
+
+@router.get("/roads", response_model=RoadMap, dependencies=[requires(Perm.INCIDENT_READ)])
+def road_map(runtime: RuntimeDep, response: Response) -> RoadMap:
+    """The install's roads, so the console draws its map without any tile server."""
+    graph = runtime.roads.graph
+    pairs = {
+        (min(a, b), max(a, b)) for a, b in zip(graph.u.tolist(), graph.v.tolist(), strict=True)
+    }
+    lat, lon = graph.lat, graph.lon
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return RoadMap(
+        segments=[
+            (
+                round(float(lat[a]), 6),
+                round(float(lon[a]), 6),
+                round(float(lat[b]), 6),
+                round(float(lon[b]), 6),
+            )
+            for a, b in sorted(pairs)
+        ]
+    )

@@ -22,6 +22,7 @@ from signalfire.incidents.natures import DEFAULT_CATALOGUE, Nature
 from signalfire.incidents.schemas import (
     CallerRead,
     DuplicateCandidate,
+    DuplicateQuery,
     IncidentCreate,
     IncidentRead,
     IncidentUpdate,
@@ -98,6 +99,14 @@ def create_incident(
     return IntakeResult(
         incident=IncidentRead.model_validate(incident), duplicates=_candidates(candidates)
     )
+
+
+@router.post("/incidents/duplicate-check", response_model=list[DuplicateCandidate])
+def check_duplicates(
+    data: DuplicateQuery, db: DbSession, actor: Annotated[Actor, requires(Perm.INCIDENT_CREATE)]
+) -> list[DuplicateCandidate]:
+    """Before saving a call: the open incidents it may duplicate, with reasons."""
+    return _candidates(service.duplicates_of_call(db=db, actor=actor, data=data))
 
 
 @router.get("/incidents", response_model=list[IncidentRead])

@@ -66,6 +66,15 @@ class IncidentCreate(RequestBody):
     time_source: TimeSource = "system"
 
 
+class DuplicateQuery(RequestBody):
+    """A call being taken, to check for duplicates before it is saved."""
+
+    nature_code: str = Field(min_length=1, max_length=40)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    caller_number: str | None = Field(None, max_length=32)
+
+
 class IncidentUpdate(RequestBody):
     nature_code: str | None = Field(None, min_length=1, max_length=40)
     modifiers: list[str] | None = None

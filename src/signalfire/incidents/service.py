@@ -27,6 +27,7 @@ from signalfire.incidents.models import (
 )
 from signalfire.incidents.schemas import (
     OPEN_STATUSES,
+    DuplicateQuery,
     IncidentCreate,
     IncidentRead,
     IncidentStatus,
@@ -277,6 +278,22 @@ def possible_duplicates(
         )
     )
     return [c for c in found if c.incident_id in shared]
+
+
+def duplicates_of_call(
+    *, db: Session, actor: Actor, data: DuplicateQuery
+) -> list[duplicates.Candidate]:
+    """Open incidents a call being taken may duplicate, before it is saved."""
+    agency_id = _agency(actor)
+    known = catalogue.natures_for(db, agency_id)
+    report = duplicates.Report(
+        data.lat,
+        data.lon,
+        clock.now(),
+        catalogue.nature_in(known, data.nature_code),
+        data.caller_number,
+    )
+    return duplicates.find(db, new=report, agency_ids=[agency_id], natures=known)
 
 
 def notes(*, db: Session, actor: Actor, incident_id: int) -> list[IncidentNote]:
