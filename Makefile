@@ -4,12 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install bench clean
+CONSOLE := src/signalfire/api/console/index.html
+CONSOLE_DEPS := console/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
-demo: $(STAMP)  ## Install, prepare the embedded database under ./var and serve on :8000
+.PHONY: demo test lint format install console bench clean
+
+demo: $(STAMP) $(CONSOLE)  ## Install, prepare the embedded database under ./var and serve on :8000
 	$(BIN)/signalfire demo
 
-test: $(STAMP) lint  ## Lint, type-check and run the whole test suite
+test: $(STAMP) $(CONSOLE) $(CHROMIUM) lint  ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -21,7 +25,22 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-install: $(STAMP)
+install: $(STAMP) $(CONSOLE)
+
+console: $(CONSOLE)  ## Build the dispatcher console (TypeScript) into the API's static files
+
+$(CONSOLE_DEPS): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE): $(CONSOLE_DEPS) $(shell find console/src console/public -type f) console/index.html console/vite.config.ts console/tsconfig.json
+	cd console && npm run build
+
+# The browser tests drive Debian's Chromium (no browser download at run time).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; \
+	else echo "install Debian's chromium (apt-get install chromium) for the console tests"; exit 1; fi
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -39,4 +58,4 @@ bench: $(STAMP)  ## Run the benchmarks in bench/ and update docs/benchmarks.md
 	$(BIN)/python -m bench.demo_start
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache console/node_modules src/signalfire/api/console

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from signalfire.accounts import service, sessions, tokens, totp
 from signalfire.accounts.models import Agency, ApiToken, User
@@ -24,10 +24,12 @@ from signalfire.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from signalfire.api.deps import DbSession, Public, get_runtime, requires
+from signalfire.api.deps import DbSession, Public, authenticate, get_runtime, requires
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
+from signalfire.core.errors import Unauthorized
 from signalfire.core.runtime import Runtime
+from signalfire.core.schemas import ResponseBody
 
 auth_router = APIRouter(prefix="/api/auth", tags=["sign-in"])
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -74,6 +76,21 @@ def logout(db: DbSession, actor: Self, runtime: RuntimeDep, response: Response) 
     """End the current session and clear the cookie."""
     sessions.logout(db=db, actor=actor)
     response.delete_cookie(runtime.settings.auth.cookie_name)
+
+
+class SessionStatus(ResponseBody):
+    signed_in: bool
+    username: str | None = None
+
+
+@auth_router.get("/session", response_model=SessionStatus, dependencies=[Public])
+def session_status(request: Request, db: DbSession) -> SessionStatus:
+    """Whether the caller is signed in: what the console asks on load (never a 401)."""
+    try:
+        actor = authenticate(request, db)
+    except Unauthorized:
+        return SessionStatus(signed_in=False)
+    return SessionStatus(signed_in=True, username=actor.username)
 
 
 @auth_router.get("/me", response_model=Me)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 import signalfire
 from signalfire.accounts.router import auth_router
 from signalfire.accounts.router import router as accounts_router
-from signalfire.api import audit, live, ops, problems, roads
+from signalfire.api import audit, console, live, ops, problems, roads
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
 from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit
@@ -89,6 +89,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         raise UndeclaredPermissionError(
             f"routes without a declared permission: {', '.join(missing)}"
         )
+    console.mount(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(ConcurrencyLimit, limit=settings.api.max_concurrent_requests)
     app.add_middleware(AccessLog)

@@ -64,11 +64,11 @@ class Simulation:
         self.agenda = Scheduler(clock.now)
         self.fleet = Fleet(self.world)
         self.desk = Desk(self.world, dispatches=dispatches)
-        self.model = call_model(settings)
         self.geocoder = rt.roads.geocoder()
         self.addresses = self.geocoder.addresses
         self.agenda.every(settings.avl_interval_s, self.tick)
         if calls and settings.calls_per_hour > 0:
+            self.model = call_model(settings)
             self.agenda.after(settings.first_call_after_s, self._next_call)
 
     def tick(self) -> None:

@@ -1,0 +1,105 @@
+// The map: roads drawn from the install's own network (no tile server needed), incidents
+// by priority, units by status, stations. An optional tile URL draws under it.
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+import { useEffect, useRef } from "react";
+import { api, type Incident, type Station, type Unit } from "./api";
+
+export const STATUS_COLOURS: Record<string, string> = {
+  available: "#2e9d4f",
+  available_on_radio: "#6cc08b",
+  dispatched: "#e0a800",
+  en_route: "#f08c00",
+  on_scene: "#d9480f",
+  transporting: "#7048e8",
+  at_hospital: "#5f3dc4",
+  out_of_service: "#868e96",
+};
+const PRIORITY_COLOURS = ["#c92a2a", "#e8590c", "#f59f00", "#1c7ed6", "#495057"];
+
+interface Props {
+  incidents: Incident[];
+  units: Unit[];
+  stations: Station[];
+  selected: number | null;
+  onPick: (lat: number, lon: number) => void;
+  onSelect: (id: number) => void;
+}
+
+export function MapView({ incidents, units, stations, selected, onPick, onSelect }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const map = useRef<L.Map | null>(null);
+  const layers = useRef<{ incidents: L.LayerGroup; units: L.LayerGroup; stations: L.LayerGroup } | null>(null);
+  const pick = useRef(onPick);
+  pick.current = onPick;
+
+  useEffect(() => {
+    if (!box.current || map.current) return;
+    const m = L.map(box.current, { zoomControl: true, attributionControl: true });
+    m.setView([60.1675, 24.944], 15);
+    m.attributionControl.setPrefix("© OpenStreetMap contributors (ODbL)");
+    const roads = L.layerGroup().addTo(m);
+    layers.current = {
+      stations: L.layerGroup().addTo(m),
+      incidents: L.layerGroup().addTo(m),
+      units: L.layerGroup().addTo(m),
+    };
+    m.on("click", (e: L.LeafletMouseEvent) => pick.current(e.latlng.lat, e.latlng.lng));
+    map.current = m;
+    api<{ segments: [number, number, number, number][] }>("/api/roads").then(({ segments }) => {
+      const lines = segments.map(([a, b, c, d]) => [[a, b], [c, d]] as L.LatLngExpression[]);
+      L.polyline(lines, { className: "road", weight: 2, interactive: false }).addTo(roads);
+      if (lines.length) m.fitBounds(L.polyline(lines).getBounds(), { padding: [10, 10] });
+    }).catch(() => undefined);
+  }, []);
+
+  useEffect(() => {
+    const group = layers.current?.stations;
+    if (!group) return;
+    group.clearLayers();
+    for (const s of stations) {
+      L.circleMarker([s.lat, s.lon], { radius: 6, className: "station" })
+        .bindTooltip(`${s.code} ${s.name}`)
+        .addTo(group);
+    }
+  }, [stations]);
+
+  useEffect(() => {
+    const group = layers.current?.incidents;
+    if (!group) return;
+    group.clearLayers();
+    for (const i of incidents) {
+      if (i.lat == null || i.lon == null) continue;
+      const colour = PRIORITY_COLOURS[Math.min(4, Math.max(0, i.priority - 1))];
+      L.circleMarker([i.lat, i.lon], {
+        radius: i.id === selected ? 12 : 9,
+        color: colour,
+        fillColor: colour,
+        fillOpacity: 0.6,
+        className: `incident-marker incident-${i.id}`,
+      })
+        .bindTooltip(`${i.number} ${i.nature_code} P${i.priority}`)
+        .on("click", () => onSelect(i.id))
+        .addTo(group);
+    }
+  }, [incidents, selected, onSelect]);
+
+  useEffect(() => {
+    const group = layers.current?.units;
+    if (!group) return;
+    group.clearLayers();
+    for (const u of units) {
+      if (u.lat == null || u.lon == null) continue;
+      const icon = L.divIcon({
+        className: "unit-icon",
+        html: `<span data-unit="${u.callsign}" data-lat="${u.lat}" data-lon="${u.lon}" style="background:${
+          STATUS_COLOURS[u.status] ?? "#888"
+        }">${u.callsign}</span>`,
+        iconSize: [36, 18],
+      });
+      L.marker([u.lat, u.lon], { icon, keyboard: false }).bindTooltip(`${u.callsign} ${u.status}`).addTo(group);
+    }
+  }, [units]);
+
+  return <div ref={box} className="map" role="region" aria-label="Map" />;
+}

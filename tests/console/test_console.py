@@ -1,0 +1,214 @@
+"""The dispatcher console in a real browser (Debian's Chromium driven by Playwright)
+against a real demo server: a call taken by typing its address, the duplicate warning
+for a second call at the same place, keyboard dispatch, the unit moving on the map, and
+closing. Screenshots of each step go to ``build/test-output/console/``."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx2 as httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "build" / "test-output" / "console"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The demo city at 30x time with no random calls: its URL and demo password."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALFIRE_")}
+    env |= {
+        "PYTHONUNBUFFERED": "1",
+        "SIGNALFIRE_SIM__CALLS_PER_HOUR": "0",
+        "SIGNALFIRE_SIM__SEED": "2",
+        "SIGNALFIRE_LOG__LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "signalfire", "demo", "--port", str(port), "--speed", "30"],
+        cwd=tmp_path_factory.mktemp("console-demo"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = ""
+        while "Sign in:" not in banner:
+            line = process.stdout.readline()
+            assert line, f"demo exited early: {banner}"
+            banner += line
+        found = re.search(r"password '([^']+)'", banner)
+        assert found, banner
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base, found.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+class Watch:
+    """Console errors and requests that leave 127.0.0.1, seen by a page."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("request", self._request)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _request(self, request: Request) -> None:
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("http", "ws")) and host != "127.0.0.1":
+            self.outside.append(request.url)
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def sign_in(page: Page, base: str, password: str) -> None:
+    page.goto(base)
+    page.get_by_label("Username").fill("dispatcher")
+    page.get_by_label("Password").fill(password)
+    shot(page, "01-login")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("status")).to_have_text("Live", timeout=15_000)
+
+
+def take_call(page: Page, address: str, nature: str) -> None:
+    page.keyboard.press("n")
+    page.get_by_label("Address", exact=True).fill(address)
+    choices = page.get_by_role("listbox", name="Type an address").get_by_role("option")
+    expect(choices.first).to_be_visible(timeout=10_000)
+    page.get_by_label("Address", exact=True).press("Enter")
+    page.get_by_label("Nature", exact=True).fill(nature)
+    page.get_by_label("Nature", exact=True).press("Enter")
+    page.get_by_label("Caller number").fill("+358401112223")
+
+
+def unit_position(page: Page, callsign: str) -> tuple[str, str]:
+    marker = page.locator(f"[data-unit='{callsign}']")
+    return marker.get_attribute("data-lat") or "", marker.get_attribute("data-lon") or ""
+
+
+def test_a_call_from_intake_to_close(browser: Browser, server: tuple[str, str]) -> None:
+    base, password = server
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    watch = Watch(page)
+    sign_in(page, base, password)
+    shot(page, "02-console")
+
+    take_call(page, "Bulevardi 6", "structure")
+    shot(page, "03-intake")
+    page.get_by_role("button", name="Save incident").click()
+    detail = page.get_by_role("region", name="Incident")
+    expect(detail).to_contain_text("FIRE-STRUCTURE", timeout=10_000)
+    first = page.locator("[data-incident]").first.get_attribute("data-incident")
+
+    take_call(page, "Bulevardi 6", "structure")
+    page.get_by_role("button", name="Save incident").click()
+    warning = page.get_by_role("alert")
+    expect(warning).to_contain_text("Possible duplicate", timeout=10_000)
+    expect(warning).to_contain_text(str(first))
+    expect(warning).to_contain_text("same nature")
+    shot(page, "04-duplicate-warning")
+    page.get_by_role("button", name="Cancel").click()
+
+    page.locator(f"[data-incident='{first}']").click()
+    expect(detail.locator(".recommended li").first).to_be_visible(timeout=15_000)
+    page.keyboard.press("d")
+    assigned = detail.locator("[data-assigned]").first
+    expect(assigned).to_be_visible(timeout=10_000)
+    callsign = assigned.get_attribute("data-assigned") or ""
+    shot(page, "05-dispatched")
+
+    start = unit_position(page, callsign)
+    deadline = time.monotonic() + 60
+    while unit_position(page, callsign) == start and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert unit_position(page, callsign) != start, f"{callsign} did not move on the map"
+    shot(page, "06-unit-moving")
+
+    for _ in range(20):  # the crew reports on scene, then clears, by radio (S)
+        if detail.locator("[data-assigned]").count() == 0:
+            break
+        page.keyboard.press("s")
+        page.wait_for_timeout(500)
+    expect(detail.locator("[data-assigned]")).to_have_count(0, timeout=10_000)
+    page.keyboard.press("c")
+    expect(page.locator(f"[data-incident='{first}']")).to_have_count(0, timeout=10_000)
+    shot(page, "07-closed")
+    assert watch.errors == []
+    assert watch.outside == []
+
+
+def test_the_console_loads_clean_and_stays_on_this_server(
+    browser: Browser, server: tuple[str, str]
+) -> None:
+    base, password = server
+    page = browser.new_page()
+    watch = Watch(page)
+    sign_in(page, base, password)
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("t")
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    page.get_by_label("Language").select_option("es")
+    expect(page.get_by_role("status")).to_have_text("En directo")
+    page.reload()
+    expect(page.get_by_role("status")).to_have_text("En directo", timeout=15_000)
+    page.wait_for_timeout(1000)
+    assert watch.errors == []
+    assert watch.outside == []
