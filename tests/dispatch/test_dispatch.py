@@ -6,6 +6,7 @@ import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
@@ -20,7 +21,7 @@ from signalfire.dispatch import service as dispatch
 from signalfire.dispatch.models import Assignment
 from signalfire.units.models import Unit
 from signalfire.units.status import TRANSITIONS, UnitStatus
-from tests.conftest import World, bearer
+from tests.conftest import Clock, World, bearer
 from tests.units import support
 from tests.units.support import Crew, Headers, Json, ok
 
@@ -475,3 +476,36 @@ def test_a_stale_read_loses_to_the_committed_dispatch(
         assert "changed by someone else" in str(sorted(map(str, outcomes))[1])
         winner = incidents[outcomes.index("assigned")]
         assert active_incidents(runtime, unit_id) == [winner]
+
+
+# --- response-time figures -----------------------------------------------------------
+
+
+def test_response_time_figures_follow_the_timelines(
+    client: TestClient, fleet: Fleet, world: World, frozen_clock: Clock
+) -> None:
+    d = fleet.crew.dispatcher
+    now = frozen_clock.now
+    calls = []
+    for answer_s, dispatch_after_s in ((5, 40), (25, 90)):
+        body = {
+            "nature_code": "FIRE-ALARM",
+            "location": {"lat": 60.17, "lon": 24.94},
+            "call_received_at": (now - timedelta(seconds=answer_s)).isoformat(),
+            "call_answered_at": now.isoformat(),
+        }
+        made = ok(client.post("/api/incidents", json=body, headers=d), 201)["incident"]
+        calls.append((made["id"], dispatch_after_s))
+    for (incident_id, after_s), unit_id in zip(calls, (fleet.engine1, fleet.engine2), strict=True):
+        frozen_clock.now = now + timedelta(seconds=after_s)
+        ok(support.assign(client, d, incident_id, unit_id), 201)
+    result = ok(client.get("/api/response-times", params={"hours": 1}, headers=d))
+    assert result["incidents"] == 2
+    by_name = {f["interval"]: f for f in result["figures"]}
+    assert by_name["answer"]["count"] == 2
+    assert by_name["answer"]["within_target"] == 0.5  # 5 s and 25 s against 15 s
+    assert by_name["call_processing"]["median_s"] == 40.0
+    assert by_name["call_processing"]["p90_s"] == 90.0
+    assert by_name["first_unit_travel"]["count"] == 0  # nobody has arrived yet
+    police = support.crew(world, "POLICE", "police")
+    assert ok(client.get("/api/response-times", headers=police.dispatcher))["incidents"] == 0

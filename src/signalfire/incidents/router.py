@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from signalfire.api.deps import DbSession, requires
+from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.dispatch import service as dispatch
-from signalfire.incidents import catalogue, duplicates, intervals, service
+from signalfire.incidents import catalogue, duplicates, intervals, performance, service
 from signalfire.incidents.models import (
     Incident,
     IncidentLink,
@@ -27,6 +29,7 @@ from signalfire.incidents.schemas import (
     IncidentRead,
     IncidentUpdate,
     IntakeResult,
+    IntervalFigure,
     IntervalsRead,
     LinkCreate,
     LinkRead,
@@ -36,6 +39,7 @@ from signalfire.incidents.schemas import (
     NatureRead,
     NoteCreate,
     NoteRead,
+    ResponseTimes,
     TimelineRead,
 )
 
@@ -179,6 +183,22 @@ def get_timeline(
     """Every timestamped step, oldest first (with merged incidents' when asked)."""
     return service.timeline(
         db=db, actor=actor, incident_id=incident_id, include_linked=include_linked
+    )
+
+
+@router.get("/response-times", response_model=ResponseTimes)
+def response_times(
+    db: DbSession,
+    actor: Reader,
+    hours: Annotated[float, Query(gt=0, le=24 * 31, description="Look back this far.")] = 12,
+) -> ResponseTimes:
+    """Response-time figures of the agency's recent incidents against their targets."""
+    since = clock.now() - timedelta(hours=hours)
+    measured = performance.recent(db=db, actor=actor, since=since)
+    return ResponseTimes(
+        since=since,
+        incidents=len(measured),
+        figures=[IntervalFigure.model_validate(f) for f in performance.figures(measured)],
     )
 
 

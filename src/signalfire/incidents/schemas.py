@@ -210,3 +210,19 @@ class IntervalsRead(ResponseBody):
     first_unit_travel: float | None
     total_response: float | None
     units: list[dict[str, Any]]
+
+
+class IntervalFigure(ResponseBody):
+    interval: str
+    count: int
+    median_s: float | None
+    p90_s: float | None
+    within_target: float | None = Field(description="Share of incidents within the target.")
+    target_s: float
+    standard: str
+
+
+class ResponseTimes(ResponseBody):
+    since: datetime
+    incidents: int
+    figures: list[IntervalFigure]
