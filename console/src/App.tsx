@@ -1,6 +1,7 @@
 // The dispatcher's console: map, queue, unit board, intake and incident detail, all
 // driven from the keyboard, live over the WebSocket.
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { Figures } from "./Figures";
 import { api, post, type Incident, type Nature, type Station } from "./api";
 import { useDetail } from "./Detail";
 import { LANGUAGES, formatAge, translator, type Lang, type Translator } from "./i18n";
@@ -33,28 +34,34 @@ function useNow(): number {
 
 export function App() {
   const [user, setUser] = useState<string | null>(null);
+  const [tiles, setTiles] = useState<string | null>(null);
   const [checked, setChecked] = useState(false);
   const [theme, setTheme] = useStored<Theme>("signalfire.theme", "dark");
   const [lang, setLang] = useStored<Lang>(`signalfire.lang.${user ?? ""}`, "en");
   const t = translator(lang);
 
-  useEffect(() => {
-    api<{ signed_in: boolean; username: string | null }>("/api/auth/session")
-      .then((status) => setUser(status.signed_in ? status.username : null))
+  const check = useCallback(() => {
+    api<{ signed_in: boolean; username: string | null; map_tiles: string | null }>("/api/auth/session")
+      .then((status) => {
+        setUser(status.signed_in ? status.username : null);
+        setTiles(status.map_tiles);
+      })
       .catch(() => setUser(null))
       .finally(() => setChecked(true));
   }, []);
+  useEffect(check, [check]);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
     document.documentElement.lang = lang;
   }, [theme, lang]);
 
   if (!checked) return null;
-  if (!user) return <Login t={t} onDone={setUser} />;
+  if (!user) return <Login t={t} onDone={check} />;
   return (
     <Console
       t={t}
       user={user}
+      tiles={tiles}
       lang={lang}
       setLang={setLang}
       theme={theme}
@@ -67,6 +74,7 @@ export function App() {
 interface ConsoleProps {
   t: Translator;
   user: string;
+  tiles: string | null;
   lang: Lang;
   setLang: (lang: Lang) => void;
   theme: Theme;
@@ -74,7 +82,7 @@ interface ConsoleProps {
   onSignOut: () => void;
 }
 
-function Console({ t, user, lang, setLang, theme, toggleTheme, onSignOut }: ConsoleProps) {
+function Console({ t, user, tiles, lang, setLang, theme, toggleTheme, onSignOut }: ConsoleProps) {
   const live = useLive(true);
   const now = useNow();
   const [natures, setNatures] = useState<Nature[]>([]);
@@ -83,6 +91,7 @@ function Console({ t, user, lang, setLang, theme, toggleTheme, onSignOut }: Cons
   const [intake, setIntake] = useState(() => Boolean(loadDraft().nature || loadDraft().address));
   const [picked, setPicked] = useState<{ lat: number; lon: number } | null>(null);
   const [help, setHelp] = useState(false);
+  const [coverage, setCoverage] = useState(false);
   const [error, setError] = useState("");
 
   useEffect(() => {
@@ -128,6 +137,10 @@ function Console({ t, user, lang, setLang, theme, toggleTheme, onSignOut }: Cons
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={coverage} onChange={() => setCoverage(!coverage)} />{" "}
+          {t.coverage}
         </label>
         <button type="button" onClick={toggleTheme} aria-label={t.theme}>
           {theme === "dark" ? "☀" : "☾"}
@@ -185,11 +198,14 @@ function Console({ t, user, lang, setLang, theme, toggleTheme, onSignOut }: Cons
             </li>
           ))}
         </ul>
+        <Figures t={t} />
       </aside>
       <MapView
         incidents={queue}
         units={units}
         stations={stations}
+        tiles={tiles}
+        coverage={coverage}
         selected={selected}
         onPick={(lat, lon) => {
           setIntake(true);
@@ -221,6 +237,7 @@ function Console({ t, user, lang, setLang, theme, toggleTheme, onSignOut }: Cons
             openIntake={() => setIntake(true)}
             toggleHelp={() => setHelp((h) => !h)}
             toggleTheme={toggleTheme}
+            toggleCoverage={() => setCoverage((c) => !c)}
           />
         ) : (
           <Keys
@@ -229,6 +246,7 @@ function Console({ t, user, lang, setLang, theme, toggleTheme, onSignOut }: Cons
             openIntake={() => setIntake(true)}
             toggleHelp={() => setHelp((h) => !h)}
             toggleTheme={toggleTheme}
+            toggleCoverage={() => setCoverage((c) => !c)}
           />
         )}
       </section>
@@ -243,10 +261,18 @@ interface KeyProps {
   openIntake: () => void;
   toggleHelp: () => void;
   toggleTheme: () => void;
+  toggleCoverage: () => void;
   detail?: import("./Detail").DetailActions;
 }
 
-function useShortcuts({ move, openIntake, toggleHelp, toggleTheme, detail }: Omit<KeyProps, "t">) {
+function useShortcuts({
+  move,
+  openIntake,
+  toggleHelp,
+  toggleTheme,
+  toggleCoverage,
+  detail,
+}: Omit<KeyProps, "t">) {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
@@ -259,6 +285,7 @@ function useShortcuts({ move, openIntake, toggleHelp, toggleTheme, detail }: Omi
         k: () => move(-1),
         "?": toggleHelp,
         t: toggleTheme,
+        v: toggleCoverage,
         d: () => void detail?.dispatchRecommended(),
         s: () => void detail?.advanceFirstUnit(),
         c: () => void detail?.close(),

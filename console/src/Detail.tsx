@@ -12,6 +12,16 @@ import {
 } from "./api";
 import { formatTime, type Translator } from "./i18n";
 
+const STATUSES = [
+  "dispatched",
+  "en_route",
+  "on_scene",
+  "transporting",
+  "at_hospital",
+  "available_on_radio",
+  "available",
+];
+
 export const NEXT_STATUS: Record<string, string> = {
   dispatched: "en_route",
   en_route: "on_scene",
@@ -116,7 +126,21 @@ export function useDetail({ t, incident, units, onError }: Props) {
           return (
             <li key={a.unit_id} data-assigned={unit?.callsign}>
               <strong>{unit?.callsign ?? a.unit_id}</strong>{" "}
-              <span className={`status status-${unit?.status}`}>{unit?.status}</span>
+              <select
+                aria-label={`${t.unitStatus} ${unit?.callsign ?? a.unit_id}`}
+                value={unit?.status}
+                onChange={(e) =>
+                  post(`/api/units/${a.unit_id}/status`, { status: e.target.value, source: "radio" })
+                    .then(refresh)
+                    .catch((exc) => onError(String(exc.message ?? exc)))
+                }
+              >
+                {STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {s.replaceAll("_", " ")}
+                  </option>
+                ))}
+              </select>
             </li>
           );
         })}

@@ -21,15 +21,20 @@ interface Props {
   incidents: Incident[];
   units: Unit[];
   stations: Station[];
+  tiles: string | null;
+  coverage: boolean;
   selected: number | null;
   onPick: (lat: number, lon: number) => void;
   onSelect: (id: number) => void;
 }
 
-export function MapView({ incidents, units, stations, selected, onPick, onSelect }: Props) {
+export function MapView(props: Props) {
+  const { incidents, units, stations, tiles, coverage, selected, onPick, onSelect } = props;
   const box = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
-  const layers = useRef<{ incidents: L.LayerGroup; units: L.LayerGroup; stations: L.LayerGroup } | null>(null);
+  const layers = useRef<Record<"incidents" | "units" | "stations" | "coverage", L.LayerGroup> | null>(
+    null,
+  );
   const pick = useRef(onPick);
   pick.current = onPick;
 
@@ -38,8 +43,10 @@ export function MapView({ incidents, units, stations, selected, onPick, onSelect
     const m = L.map(box.current, { zoomControl: true, attributionControl: true });
     m.setView([60.1675, 24.944], 15);
     m.attributionControl.setPrefix("© OpenStreetMap contributors (ODbL)");
+    if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(m);
     const roads = L.layerGroup().addTo(m);
     layers.current = {
+      coverage: L.layerGroup().addTo(m),
       stations: L.layerGroup().addTo(m),
       incidents: L.layerGroup().addTo(m),
       units: L.layerGroup().addTo(m),
@@ -51,7 +58,21 @@ export function MapView({ incidents, units, stations, selected, onPick, onSelect
       L.polyline(lines, { className: "road", weight: 2, interactive: false }).addTo(roads);
       if (lines.length) m.fitBounds(L.polyline(lines).getBounds(), { padding: [10, 10] });
     }).catch(() => undefined);
-  }, []);
+  }, [tiles]);
+
+  useEffect(() => {
+    const group = layers.current?.coverage;
+    if (!group) return;
+    group.clearLayers();
+    if (!coverage) return;
+    for (const s of stations) {
+      api<{ polygon: [number, number][] }>(`/api/stations/${s.id}/coverage?minutes=8`)
+        .then(({ polygon }) => {
+          if (polygon.length > 2) L.polygon(polygon, { className: "coverage", interactive: false }).addTo(group);
+        })
+        .catch(() => undefined);
+    }
+  }, [coverage, stations]);
 
   useEffect(() => {
     const group = layers.current?.stations;

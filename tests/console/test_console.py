@@ -203,6 +203,12 @@ def test_the_console_loads_clean_and_stays_on_this_server(
     page.keyboard.press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     page.keyboard.press("Escape")
+    figures = page.get_by_role("region", name="Response times")
+    expect(figures.locator("tbody tr")).to_have_count(4)
+    expect(figures).to_contain_text("Call processing")
+    page.keyboard.press("v")
+    expect(page.locator("path.coverage").first).to_be_attached(timeout=10_000)
+    shot(page, "08-coverage-and-figures")
     page.keyboard.press("t")
     assert page.evaluate("document.documentElement.dataset.theme") == "light"
     page.get_by_label("Language").select_option("es")

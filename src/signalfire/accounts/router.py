@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import Field
 
 from signalfire.accounts import service, sessions, tokens, totp
 from signalfire.accounts.models import Agency, ApiToken, User
@@ -81,16 +82,19 @@ def logout(db: DbSession, actor: Self, runtime: RuntimeDep, response: Response) 
 class SessionStatus(ResponseBody):
     signed_in: bool
     username: str | None = None
+    map_tiles: str | None = Field(None, description="Tile server the console draws under roads.")
 
 
 @auth_router.get("/session", response_model=SessionStatus, dependencies=[Public])
-def session_status(request: Request, db: DbSession) -> SessionStatus:
-    """Whether the caller is signed in: what the console asks on load (never a 401)."""
+def session_status(request: Request, db: DbSession, runtime: RuntimeDep) -> SessionStatus:
+    """Whether the caller is signed in, and the console's settings: what the console
+    asks on load (never a 401)."""
     try:
         actor = authenticate(request, db)
     except Unauthorized:
         return SessionStatus(signed_in=False)
-    return SessionStatus(signed_in=True, username=actor.username)
+    tiles = runtime.settings.api.map_tiles
+    return SessionStatus(signed_in=True, username=actor.username, map_tiles=tiles)
 
 
 @auth_router.get("/me", response_model=Me)

@@ -89,7 +89,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         raise UndeclaredPermissionError(
             f"routes without a declared permission: {', '.join(missing)}"
         )
-    console.mount(app)
+    console.mount(app, settings.api.map_tiles)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(ConcurrencyLimit, limit=settings.api.max_concurrent_requests)
     app.add_middleware(AccessLog)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -15,27 +16,41 @@ from starlette.types import Scope
 from signalfire.api.deps import Public
 
 BUILT = Path(__file__).resolve().parent / "console"
-#: Scripts, styles, images and sockets from this server only (Leaflet sets inline styles).
-POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'"
-)
+
+
+def policy(map_tiles: str | None) -> str:
+    """Scripts, styles, images and sockets from this server only (Leaflet sets inline
+    styles), plus the configured tile server's images.
+
+    >>> "https://t.example.org" in policy("https://t.example.org/{z}/{x}/{y}.png")
+    True
+    """
+    tiles = f" {urlsplit(map_tiles).scheme}://{urlsplit(map_tiles).netloc}" if map_tiles else ""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data:{tiles}; connect-src 'self' ws: wss:; frame-ancestors 'none'"
+    )
 
 
 class ConsoleFiles(StaticFiles):
     """Static files with the console's content security policy."""
 
+    def __init__(self, *, directory: Path, policy: str) -> None:
+        super().__init__(directory=directory, html=True)
+        self.policy = policy
+
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
-        response.headers["Content-Security-Policy"] = POLICY
+        response.headers["Content-Security-Policy"] = self.policy
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
 
-def mount(app: FastAPI, built: Path = BUILT) -> None:
+def mount(app: FastAPI, map_tiles: str | None, built: Path = BUILT) -> None:
     """Serve the console at ``/``, or a page saying how to build it."""
     if (built / "index.html").is_file():
-        app.mount("/", ConsoleFiles(directory=built, html=True), name="console")
+        files = ConsoleFiles(directory=built, policy=policy(map_tiles))
+        app.mount("/", files, name="console")
         return
 
     @app.get("/", include_in_schema=False, dependencies=[Public])

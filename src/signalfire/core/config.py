@@ -68,6 +68,13 @@ class ApiSettings(_Section):
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Requests with a larger body are refused with 413."
     )
+    map_tiles: str | None = Field(
+        None,
+        pattern=r"^https?://[^/]+/.*\{z\}.*\{x\}.*\{y\}",
+        description="A tile server the console draws under the road map, e.g. "
+        "https://tiles.example.org/{z}/{x}/{y}.png (default: none; the roads are drawn "
+        "from the install's own network).",
+    )
 
 
 class UnitsSettings(_Section):
