@@ -1,6 +1,7 @@
 // The dispatcher's console: map, queue, unit board, intake and incident detail, all
 // driven from the keyboard, live over the WebSocket.
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { Alerts } from "./Alerts";
 import { Figures } from "./Figures";
 import { api, post, type Incident, type Nature, type Station } from "./api";
 import { useDetail } from "./Detail";
@@ -159,6 +160,12 @@ function Console({ t, user, tiles, lang, setLang, theme, toggleTheme, onSignOut 
         </p>
       )}
       <aside className="queue" aria-label={t.queue}>
+        <Alerts
+          t={t}
+          alerts={[...live.alerts.values()]}
+          onPromoted={(incident) => setSelected(incident.id)}
+          onError={onError}
+        />
         <h2>{t.queue}</h2>
         <table>
           <thead>

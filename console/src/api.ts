@@ -24,6 +24,20 @@ export interface Unit {
   version: number;
 }
 
+export interface Alert {
+  id: number;
+  source: string;
+  source_ref: string;
+  kind: string;
+  title: string;
+  address: string | null;
+  lat: number | null;
+  lon: number | null;
+  occurred_at: string;
+  status: string;
+  suggested_nature: string | null;
+}
+
 export interface Station {
   id: number;
   code: string;

@@ -1,10 +1,11 @@
 // The live WebSocket: a snapshot, then numbered deltas; reconnects and resumes after a drop.
 import { useEffect, useRef, useState } from "react";
-import type { Incident, Unit } from "./api";
+import { api, type Alert, type Incident, type Unit } from "./api";
 
 export interface LiveState {
   incidents: Map<number, Incident>;
   units: Map<number, Unit>;
+  alerts: Map<number, Alert>;
   connected: boolean;
 }
 
@@ -24,6 +25,7 @@ export function useLive(enabled: boolean): LiveState {
   const [state, setState] = useState<LiveState>({
     incidents: new Map(),
     units: new Map(),
+    alerts: new Map(),
     connected: false,
   });
   const resume = useRef<{ epoch: string; seq: number } | null>(null);
@@ -43,6 +45,9 @@ export function useLive(enabled: boolean): LiveState {
       socket.onopen = () => {
         retry = 500;
         setState((s) => ({ ...s, connected: true }));
+        api<Alert[]>("/api/alerts")
+          .then((alerts) => setState((s) => ({ ...s, alerts: new Map(alerts.map((a) => [a.id, a])) })))
+          .catch(() => undefined);
       };
       socket.onmessage = (event) => apply(JSON.parse(event.data) as Message);
       socket.onclose = () => {
@@ -95,6 +100,13 @@ function update(s: LiveState, topic: string, data: Record<string, any>): LiveSta
     const known = units.get(unit.id);
     if (!known || known.version <= unit.version) units.set(unit.id, { ...known, ...unit });
     return { ...s, units };
+  }
+  if (topic === "alert.changed") {
+    const alert = data.alert as Alert;
+    const alerts = new Map(s.alerts);
+    if (alert.status === "new") alerts.set(alert.id, alert);
+    else alerts.delete(alert.id);
+    return { ...s, alerts };
   }
   if (topic === "unit.moved") {
     const known = s.units.get(data.unit_id);

@@ -218,3 +218,49 @@ def test_the_console_loads_clean_and_stays_on_this_server(
     page.wait_for_timeout(1000)
     assert watch.errors == []
     assert watch.outside == []
+
+
+def device_token(base: str, password: str) -> str:
+    """An API token for the FIRE simulator's device account, issued by the demo admin."""
+    login = httpx.post(f"{base}/api/auth/login", json={"username": "admin", "password": password})
+    admin = {"Authorization": f"Bearer {login.json()['token']}"}
+    users = httpx.get(f"{base}/api/users", headers=admin).json()
+    device = next(u for u in users if u["username"] == "sim.fire")
+    made = httpx.post(
+        f"{base}/api/tokens",
+        json={"user_id": device["id"], "name": "alarm-receiver"},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    token: str = made.json()["token"]
+    return token
+
+
+def test_an_alarm_in_the_inbox_becomes_an_incident(
+    browser: Browser, server: tuple[str, str]
+) -> None:
+    base, password = server
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    watch = Watch(page)
+    sign_in(page, base, password)
+    alarm = {
+        "source": "alarm",
+        "source_ref": "panel-7",
+        "kind": "fire_alarm",
+        "title": "Fire alarm, Kalevankatu 16",
+        "address": "Kalevankatu 16",
+        "lat": 60.1652,
+        "lon": 24.9372,
+        "occurred_at": "2026-11-26T12:00:00+00:00",
+    }
+    headers = {"Authorization": f"Bearer {device_token(base, password)}"}
+    assert httpx.post(f"{base}/api/alerts", json=alarm, headers=headers).status_code == 201
+    inbox = page.get_by_role("region", name="Alerts")
+    expect(inbox).to_contain_text("Fire alarm, Kalevankatu 16", timeout=10_000)
+    shot(page, "09-alert")
+    inbox.get_by_role("button", name="Promote to incident FIRE-ALARM").click()
+    expect(inbox).not_to_contain_text("Kalevankatu 16", timeout=10_000)
+    queue = page.get_by_role("complementary", name="Incident queue")
+    expect(queue.locator("tr", has_text="FIRE-ALARM")).to_have_count(1, timeout=10_000)
+    assert watch.errors == []
+    assert watch.outside == []

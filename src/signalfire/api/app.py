@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 import signalfire
 from signalfire.accounts.router import auth_router
 from signalfire.accounts.router import router as accounts_router
+from signalfire.alerts.router import router as alerts_router
 from signalfire.api import audit, console, live, ops, problems, roads
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
@@ -81,6 +82,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         dispatch_router,
         live.router,
         roads.router,
+        alerts_router,
     )
     for router in routers:
         app.include_router(router)

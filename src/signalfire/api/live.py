@@ -39,6 +39,7 @@ LIVE_TOPICS = (
     "unit.moved",
     "dispatch.assigned",
     "dispatch.ended",
+    "alert.changed",
 )
 CLOSE_TOO_SLOW = 4008
 CLOSE_SIGNED_OUT = 4401

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Engine
 
 import signalfire.accounts.models
+import signalfire.alerts.models
 import signalfire.core.audit.models
 import signalfire.dispatch.models
 import signalfire.incidents.models

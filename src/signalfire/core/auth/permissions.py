@@ -46,6 +46,7 @@ class Perm(StrEnum):
     PLAN_MANAGE = "plan.manage"
     DISPATCH = "dispatch"
     LIVE = "live"  # the WebSocket stream of incidents, units and alerts
+    ALERT_REPORT = "alert.report"  # alarm receivers and camera workers
 
 
 _EVERYONE = frozenset({Perm.SELF, Perm.AGENCY_READ})
@@ -77,7 +78,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: _EVERYONE
     | _CONFIGURING
     | {Perm.AGENCY_MANAGE, Perm.USER_READ, Perm.USER_MANAGE, Perm.TOKEN_MANAGE, Perm.UNIT_READ},
-    Role.UNIT_TERMINAL: frozenset({Perm.POSITION_REPORT, Perm.UNIT_STATUS, Perm.UNIT_READ}),
+    # Devices: vehicle terminals and AVL gateways, alarm receivers, camera workers.
+    Role.UNIT_TERMINAL: frozenset(
+        {Perm.POSITION_REPORT, Perm.UNIT_STATUS, Perm.UNIT_READ, Perm.ALERT_REPORT}
+    ),
 }
 
 

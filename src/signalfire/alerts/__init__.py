@@ -1,0 +1,1 @@
+"""Alerts from alarm receivers and camera analytics, for dispatchers to act on."""
