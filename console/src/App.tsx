@@ -2,6 +2,7 @@
 // driven from the keyboard, live over the WebSocket.
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Alerts } from "./Alerts";
+import { Enrol } from "./Enrol";
 import { Figures } from "./Figures";
 import { api, post, type Incident, type Nature, type Station } from "./api";
 import { useDetail } from "./Detail";
@@ -36,16 +37,24 @@ function useNow(): number {
 export function App() {
   const [user, setUser] = useState<string | null>(null);
   const [tiles, setTiles] = useState<string | null>(null);
+  const [mustEnrol, setMustEnrol] = useState(false);
   const [checked, setChecked] = useState(false);
   const [theme, setTheme] = useStored<Theme>("signalfire.theme", "dark");
   const [lang, setLang] = useStored<Lang>(`signalfire.lang.${user ?? ""}`, "en");
   const t = translator(lang);
 
   const check = useCallback(() => {
-    api<{ signed_in: boolean; username: string | null; map_tiles: string | null }>("/api/auth/session")
+    interface SessionStatus {
+      signed_in: boolean;
+      username: string | null;
+      map_tiles: string | null;
+      must_enrol: boolean;
+    }
+    api<SessionStatus>("/api/auth/session")
       .then((status) => {
         setUser(status.signed_in ? status.username : null);
         setTiles(status.map_tiles);
+        setMustEnrol(status.must_enrol);
       })
       .catch(() => setUser(null))
       .finally(() => setChecked(true));
@@ -58,6 +67,7 @@ export function App() {
 
   if (!checked) return null;
   if (!user) return <Login t={t} onDone={check} />;
+  if (mustEnrol) return <Enrol t={t} onDone={check} />;
   return (
     <Console
       t={t}

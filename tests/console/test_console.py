@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx2 as httpx
+import pyotp
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
 
@@ -43,6 +44,16 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The demo city at 30x time with no random calls: its URL and demo password."""
+    yield from run_demo(tmp_path_factory, speed=30)
+
+
+@pytest.fixture(scope="module")
+def real_time_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The demo city in real time (second-factor codes follow the server's clock)."""
+    yield from run_demo(tmp_path_factory, speed=1)
+
+
+def run_demo(factory: pytest.TempPathFactory, *, speed: float) -> Iterator[tuple[str, str]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALFIRE_")}
     env |= {
@@ -52,8 +63,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         "SIGNALFIRE_LOG__LEVEL": "WARNING",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "signalfire", "demo", "--port", str(port), "--speed", "30"],
-        cwd=tmp_path_factory.mktemp("console-demo"),
+        [sys.executable, "-m", "signalfire", "demo", "--port", str(port), "--speed", str(speed)],
+        cwd=factory.mktemp("console-demo"),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -263,4 +274,43 @@ def test_an_alarm_in_the_inbox_becomes_an_incident(
     queue = page.get_by_role("complementary", name="Incident queue")
     expect(queue.locator("tr", has_text="FIRE-ALARM")).to_have_count(1, timeout=10_000)
     assert watch.errors == []
+    assert watch.outside == []
+
+
+def test_a_required_second_factor_is_enrolled_then_asked_for(
+    browser: Browser, real_time_server: tuple[str, str]
+) -> None:
+    base, password = real_time_server
+    login = httpx.post(f"{base}/api/auth/login", json={"username": "admin", "password": password})
+    admin = {"Authorization": f"Bearer {login.json()['token']}"}
+    fire = next(
+        a for a in httpx.get(f"{base}/api/agencies", headers=admin).json() if a["code"] == "FIRE"
+    )
+    policy = {"required_roles": ["video_operator"]}
+    assert httpx.put(
+        f"{base}/api/agencies/{fire['id']}/mfa-policy", json=policy, headers=admin
+    ).is_success
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(base)
+    page.get_by_label("Username").fill("video")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    secret = page.locator("[data-secret]").first
+    expect(secret).not_to_have_attribute("data-secret", "", timeout=10_000)
+    authenticator = pyotp.TOTP(secret.get_attribute("data-secret") or "")
+    enrolled_with = authenticator.now()
+    page.get_by_label("Authenticator code").fill(enrolled_with)
+    shot(page, "10-enrol-second-factor")
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_label("Username").fill("video")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("second factor required")
+    while authenticator.now() == enrolled_with:  # each code is accepted once
+        time.sleep(1)
+    page.get_by_label("Authenticator code").fill(authenticator.now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("status")).to_have_text("Live", timeout=15_000)
+    assert [e for e in watch.errors if "401" not in e] == []  # refused sign-ins answer 401
     assert watch.outside == []

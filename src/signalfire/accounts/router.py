@@ -83,6 +83,7 @@ class SessionStatus(ResponseBody):
     signed_in: bool
     username: str | None = None
     map_tiles: str | None = Field(None, description="Tile server the console draws under roads.")
+    must_enrol: bool = Field(False, description="Enrol a second factor before anything else.")
 
 
 @auth_router.get("/session", response_model=SessionStatus, dependencies=[Public])
@@ -94,7 +95,9 @@ def session_status(request: Request, db: DbSession, runtime: RuntimeDep) -> Sess
     except Unauthorized:
         return SessionStatus(signed_in=False)
     tiles = runtime.settings.api.map_tiles
-    return SessionStatus(signed_in=True, username=actor.username, map_tiles=tiles)
+    return SessionStatus(
+        signed_in=True, username=actor.username, map_tiles=tiles, must_enrol=actor.enrollment_only
+    )
 
 
 @auth_router.get("/me", response_model=Me)
