@@ -7,7 +7,7 @@ import { Figures } from "./Figures";
 import { api, post, type Incident, type Nature, type Station } from "./api";
 import { useDetail } from "./Detail";
 import { LANGUAGES, formatAge, translator, type Lang, type Translator } from "./i18n";
-import { Intake, loadDraft } from "./Intake";
+import { Intake, hasDraft } from "./Intake";
 import { useLive } from "./live";
 import { Login } from "./Login";
 import { MapView, STATUS_COLOURS } from "./MapView";
@@ -99,7 +99,7 @@ function Console({ t, user, tiles, lang, setLang, theme, toggleTheme, onSignOut 
   const [natures, setNatures] = useState<Nature[]>([]);
   const [stations, setStations] = useState<Station[]>([]);
   const [selected, setSelected] = useState<number | null>(null);
-  const [intake, setIntake] = useState(() => Boolean(loadDraft().nature || loadDraft().address));
+  const [intake, setIntake] = useState(() => hasDraft());
   const [picked, setPicked] = useState<{ lat: number; lon: number } | null>(null);
   const [help, setHelp] = useState(false);
   const [coverage, setCoverage] = useState(false);

@@ -24,6 +24,11 @@ export function loadDraft(): Draft {
   }
 }
 
+/** Whether a call was being taken when the page was left. */
+export function hasDraft(): boolean {
+  return Object.values(loadDraft()).some((value) => value !== "" && value != null);
+}
+
 interface Props {
   t: Translator;
   natures: Nature[];
@@ -202,7 +207,13 @@ export function Intake({ t, natures, picked, onSaved, onCancel }: Props) {
         >
           {duplicates ? t.saveAnyway : t.save}
         </button>
-        <button type="button" onClick={onCancel}>
+        <button
+          type="button"
+          onClick={() => {
+            localStorage.removeItem(DRAFT_KEY);
+            onCancel();
+          }}
+        >
           {t.cancel}
         </button>
       </div>

@@ -222,6 +222,11 @@ def test_the_console_loads_clean_and_stays_on_this_server(
     shot(page, "08-coverage-and-figures")
     page.keyboard.press("t")
     assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    page.keyboard.press("n")
+    page.get_by_label("Caller number").fill("+358409998887")
+    page.reload()  # a draft survives a reload
+    expect(page.get_by_label("Caller number")).to_have_value("+358409998887", timeout=15_000)
+    page.get_by_role("button", name="Cancel").click()
     page.get_by_label("Language").select_option("es")
     expect(page.get_by_role("status")).to_have_text("En directo")
     page.reload()
