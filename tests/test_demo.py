@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,48 +11,13 @@ import httpx2 as httpx
 import pytest
 import websockets
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.demo_process import running_demo
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALFIRE_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "signalfire", "demo", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        while "Sign in:" not in banner:
-            line = process.stdout.readline()
-            assert line, f"demo exited early: {banner}"
-            banner += line
-        match = re.search(r"user '([^']+)', password '([^']+)'", banner)
-        assert match, banner
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield base, match.group(1), match.group(2)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_demo(tmp_path) as running:
+        yield running.base, "admin", running.password
 
 
 def live_snapshot(base: str, token: str) -> dict[str, object]:

@@ -5,11 +5,6 @@ closing. Screenshots of each step go to ``build/test-output/console/``."""
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +14,8 @@ import httpx2 as httpx
 import pyotp
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+
+from tests.demo_process import running_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "test-output" / "console"
@@ -34,13 +31,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The demo city at 30x time with no random calls: its URL and demo password."""
@@ -54,43 +44,14 @@ def real_time_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
 
 
 def run_demo(factory: pytest.TempPathFactory, *, speed: float) -> Iterator[tuple[str, str]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALFIRE_")}
-    env |= {
-        "PYTHONUNBUFFERED": "1",
+    settings = {
         "SIGNALFIRE_SIM__CALLS_PER_HOUR": "0",
         "SIGNALFIRE_SIM__SEED": "2",
         "SIGNALFIRE_LOG__LEVEL": "WARNING",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "signalfire", "demo", "--port", str(port), "--speed", str(speed)],
-        cwd=factory.mktemp("console-demo"),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        while "Sign in:" not in banner:
-            line = process.stdout.readline()
-            assert line, f"demo exited early: {banner}"
-            banner += line
-        found = re.search(r"password '([^']+)'", banner)
-        assert found, banner
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield base, found.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    cwd = factory.mktemp("console-demo")
+    with running_demo(cwd, "--speed", str(speed), settings=settings) as demo:
+        yield demo.base, demo.password
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,63 +20,26 @@ import pytest
 
 from signalfire.geo.roads import helsinki_extract, read_osm
 from signalfire.geo.routing import Router
+from tests.demo_process import running_demo
 
 WORKING = {"dispatched", "en_route", "on_scene", "transporting", "at_hospital"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def city(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """The demo, running; yields its URL and a dispatcher's headers."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALFIRE_")}
-    env |= {
-        "PYTHONUNBUFFERED": "1",
+    """The demo, running at 60x; yields its URL and a dispatcher's headers."""
+    settings = {
         "SIGNALFIRE_SIM__CALLS_PER_HOUR": "60",
         "SIGNALFIRE_SIM__SEED": "11",
         "SIGNALFIRE_LOG__LEVEL": "WARNING",
     }
-    command = [sys.executable, "-m", "signalfire", "demo", "--port", str(port), "--speed", "60"]
-    process = subprocess.Popen(
-        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        while "Sign in:" not in banner:
-            line = process.stdout.readline()
-            assert line, f"demo exited early: {banner}"
-            banner += line
-        found = re.search(r"password '([^']+)'", banner)
-        assert found, banner
-        base = f"http://127.0.0.1:{port}"
-        _wait_ready(base)
+    with running_demo(tmp_path, "--speed", "60", settings=settings) as demo:
         login = httpx.post(
-            f"{base}/api/auth/login", json={"username": "dispatcher", "password": found.group(1)}
+            f"{demo.base}/api/auth/login",
+            json={"username": "dispatcher", "password": demo.password},
         )
         assert login.status_code == 200, login.text
-        yield base, {"Authorization": f"Bearer {login.json()['token']}"}
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the demo did not become ready")
+        yield demo.base, {"Authorization": f"Bearer {login.json()['token']}"}
 
 
 @dataclass

@@ -12,7 +12,14 @@ from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.dispatch import service as dispatch
-from signalfire.incidents import catalogue, duplicates, intervals, performance, service
+from signalfire.incidents import (
+    candidates,
+    catalogue,
+    duplicates,
+    intervals,
+    performance,
+    service,
+)
 from signalfire.incidents.models import (
     Incident,
     IncidentLink,
@@ -110,7 +117,7 @@ def check_duplicates(
     data: DuplicateQuery, db: DbSession, actor: Annotated[Actor, requires(Perm.INCIDENT_CREATE)]
 ) -> list[DuplicateCandidate]:
     """Before saving a call: the open incidents it may duplicate, with reasons."""
-    return _candidates(service.duplicates_of_call(db=db, actor=actor, data=data))
+    return _candidates(candidates.duplicates_of_call(db=db, actor=actor, data=data))
 
 
 @router.get("/incidents", response_model=list[IncidentRead])
@@ -135,7 +142,7 @@ def update_incident(
 @router.get("/incidents/{incident_id}/duplicates", response_model=list[DuplicateCandidate])
 def incident_duplicates(incident_id: int, db: DbSession, actor: Reader) -> list[DuplicateCandidate]:
     """Open incidents that may be the same as this one, best first."""
-    return _candidates(service.possible_duplicates(db=db, actor=actor, incident_id=incident_id))
+    return _candidates(candidates.possible_duplicates(db=db, actor=actor, incident_id=incident_id))
 
 
 @router.post("/incidents/{incident_id}/locations", response_model=LocationRead, status_code=201)

@@ -27,7 +27,6 @@ from signalfire.incidents.models import (
 )
 from signalfire.incidents.schemas import (
     OPEN_STATUSES,
-    DuplicateQuery,
     IncidentCreate,
     IncidentRead,
     IncidentStatus,
@@ -46,7 +45,7 @@ def create(
 
     Returns the incident and the open incidents it may duplicate, best first.
     """
-    agency_id = _agency(actor)
+    agency_id = agency_of(actor)
     known = catalogue.natures_for(db, agency_id)
     nature = catalogue.nature_in(known, data.nature_code)
     now = clock.now()
@@ -245,55 +244,6 @@ def timeline(
         ids += [other.id for other in linked if can_see(actor, other)]
     query = select(TimelineEvent).where(TimelineEvent.incident_id.in_(ids))
     return list(db.scalars(query.order_by(TimelineEvent.at, TimelineEvent.id)))
-
-
-def possible_duplicates(
-    *, db: Session, actor: Actor, incident_id: int
-) -> list[duplicates.Candidate]:
-    """Open incidents of the same agency that may report the same thing."""
-    incident = get(db=db, actor=actor, incident_id=incident_id)
-    known = catalogue.natures_for(db, incident.agency_id)
-    number = db.scalar(
-        select(IncidentCaller.number).where(IncidentCaller.incident_id == incident.id)
-    )
-    report = duplicates.Report(
-        incident.lat,
-        incident.lon,
-        incident.created_at,
-        catalogue.nature_in(known, incident.nature_code),
-        number,
-    )
-    found = duplicates.find(
-        db, new=report, agency_ids=[incident.agency_id], natures=known, exclude_id=incident.id
-    )
-    if actor.agency_id is None or actor.agency_id == incident.agency_id:
-        return found
-    # A helping agency sees the shared incident, not its owner's other incidents.
-    shared = set(
-        db.scalars(
-            select(IncidentShare.incident_id).where(
-                IncidentShare.agency_id == actor.agency_id,
-                IncidentShare.incident_id.in_([c.incident_id for c in found]),
-            )
-        )
-    )
-    return [c for c in found if c.incident_id in shared]
-
-
-def duplicates_of_call(
-    *, db: Session, actor: Actor, data: DuplicateQuery
-) -> list[duplicates.Candidate]:
-    """Open incidents a call being taken may duplicate, before it is saved."""
-    agency_id = _agency(actor)
-    known = catalogue.natures_for(db, agency_id)
-    report = duplicates.Report(
-        data.lat,
-        data.lon,
-        clock.now(),
-        catalogue.nature_in(known, data.nature_code),
-        data.caller_number,
-    )
-    return duplicates.find(db, new=report, agency_ids=[agency_id], natures=known)
 
 
 def notes(*, db: Session, actor: Actor, incident_id: int) -> list[IncidentNote]:
@@ -495,7 +445,8 @@ def _open(incident: Incident) -> Incident:
     return incident
 
 
-def _agency(actor: Actor) -> int:
+def agency_of(actor: Actor) -> int:
+    """The caller's agency, which new incidents belong to."""
     if actor.agency_id is None:
         raise Invalid("incidents belong to an agency; act through an agency account")
     return actor.agency_id
