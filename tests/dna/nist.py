@@ -9,6 +9,7 @@ untyped loci left out. The data stay in the shared folder; nothing is copied int
 from __future__ import annotations
 
 import csv
+import os
 import re
 import zipfile
 from functools import cache
@@ -17,7 +18,22 @@ from xml.etree import ElementTree
 
 from signalfire.dna.loci import canonical_allele, canonical_locus
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dna" / "nist1036"
+
+def shared_dir() -> Path:
+    """The project's ``shared/`` folder: ``SIGNALFIRE_TEST_SHARED_DIR`` if set, else the
+    first ``shared/`` with data beside the repository or above it, else ``/work/shared``
+    (where this project's machines keep it, for clones made elsewhere)."""
+    configured = os.environ.get("SIGNALFIRE_TEST_SHARED_DIR")
+    if configured:
+        return Path(configured)
+    repo = Path(__file__).resolve().parents[2]
+    for base in (*repo.parents, Path("/work")):
+        if (base / "shared" / "data").is_dir():
+            return base / "shared"
+    return repo.parent / "shared"
+
+
+DATA = shared_dir() / "data" / "dna" / "nist1036"
 CSV = DATA / "genotypes.csv"
 XLSX = DATA / "1036-Revised-Genotypes-PopStats-July-19-2017.xlsx"
 POPULATIONS = {"AA": 342, "Cauc": 361, "Hisp": 236, "Asian": 97}
@@ -38,7 +54,7 @@ def require(path: Path) -> Path:
     if not path.is_file():
         raise FileNotFoundError(
             f"NIST 1036 data missing: {path} (expected in ../shared/data/dna/nist1036/ "
-            "beside the repository; see its README)"
+            "beside the repository, or set SIGNALFIRE_TEST_SHARED_DIR; see its README)"
         )
     return path
 
