@@ -85,9 +85,11 @@ class Fleet:
     def _units(self) -> list[Unit]:
         found: dict[int, Unit] = {}
         with self.world.transaction() as db:
+            if not self._stations:  # stations do not move: read them once
+                for actor in self.world.actors.values():
+                    for station in units.list_stations(db=db, actor=actor):
+                        self._stations[station.id] = (station.lat, station.lon)
             for actor in self.world.actors.values():
-                for station in units.list_stations(db=db, actor=actor):
-                    self._stations[station.id] = (station.lat, station.lon)
                 for unit in units.list_units(db=db, actor=actor):
                     if unit.agency_id == actor.agency_id:
                         found[unit.id] = unit
