@@ -16,7 +16,7 @@ def test_healthz(client: TestClient) -> None:
 def test_readyz_reports_the_schema_revision(client: TestClient) -> None:
     body = client.get("/readyz").json()
     assert body["status"] == "ready"
-    assert body["schema_revision"] == "0005"
+    assert body["schema_revision"] == "0006"
 
 
 def test_readyz_fails_when_the_schema_is_behind(runtime: Runtime) -> None:

@@ -22,6 +22,7 @@ from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit
 from signalfire.core.config import Settings, get_settings
 from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.dispatch.router import router as dispatch_router
+from signalfire.dna.router import router as dna_router
 from signalfire.incidents.router import router as incidents_router
 from signalfire.units import retention
 from signalfire.units.router import router as units_router
@@ -83,6 +84,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         live.router,
         roads.router,
         alerts_router,
+        dna_router,
     )
     for router in routers:
         app.include_router(router)

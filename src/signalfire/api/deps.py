@@ -221,3 +221,17 @@ def justification(
 
 
 Justified = Annotated[Justification, Depends(justification)]
+
+
+def case_justification(why: Justified) -> Justification:
+    """A justification whose case number is required too (DNA data)."""
+    if why.case_number is None:
+        raise Invalid(
+            "this data is used only for a case: give its number in the X-Signalfire-Case "
+            "header (and the purpose in X-Signalfire-Purpose)",
+            field="X-Signalfire-Case",
+        )
+    return why
+
+
+CaseJustified = Annotated[Justification, Depends(case_justification)]

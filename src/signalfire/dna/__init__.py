@@ -1,9 +1,15 @@
-"""Forensic DNA statistics for STR profiles: a pure library (numpy only; no web, no SQL).
+"""Forensic DNA: STR statistics (a pure library) and the agency's profile database.
 
-Locus and allele names (:mod:`~signalfire.dna.loci`), allele frequency tables
-(:mod:`~signalfire.dna.frequencies`), and the statistics (:mod:`~signalfire.dna.stats`):
-random match probability, kinship index, paternity index, pedmut mutation matrices and
-the missing-person likelihood ratio of a reference pedigree (:mod:`~signalfire.dna.pedigree`).
+The pure modules (numpy only; no web, no SQL): locus and allele names
+(:mod:`~signalfire.dna.loci`), allele frequency tables (:mod:`~signalfire.dna.frequencies`),
+the statistics (:mod:`~signalfire.dna.stats`): random match probability, kinship index,
+paternity index, pedmut mutation matrices and the missing-person likelihood ratio of a
+reference pedigree (:mod:`~signalfire.dna.pedigree`); stored-profile records
+(:mod:`~signalfire.dna.records`), laboratory CSV import (:mod:`~signalfire.dna.importer`)
+and database search by stringency with LR ranking (:mod:`~signalfire.dna.search`).
+
+The database (``models``, ``schemas``, ``service``, ``searching``, ``frequency_service``,
+``router``) stores profiles without names, per agency, and audits every use.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import signalfire.accounts.models
 import signalfire.alerts.models
 import signalfire.core.audit.models
 import signalfire.dispatch.models
+import signalfire.dna.models
 import signalfire.incidents.models
 import signalfire.units.models  # noqa: F401  (registers the tables)
 from signalfire.core.db import Base

@@ -47,6 +47,10 @@ class Perm(StrEnum):
     DISPATCH = "dispatch"
     LIVE = "live"  # the WebSocket stream of incidents, units and alerts
     ALERT_REPORT = "alert.report"  # alarm receivers and camera workers
+    DNA_READ = "dna.read"  # a stored profile: justified by purpose and case, audited
+    DNA_WRITE = "dna.write"  # import profiles and allele frequency tables
+    DNA_SEARCH = "dna.search"  # search the profile database (justified, audited)
+    DNA_EXPUNGE = "dna.expunge"  # delete a profile for good (justified, audited)
 
 
 _EVERYONE = frozenset({Perm.SELF, Perm.AGENCY_READ})
@@ -70,7 +74,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.SUPERVISOR: _EVERYONE | _DISPATCHING | _CONFIGURING | {Perm.USER_READ},
     # Analysts study incidents and units, never who called.
     Role.ANALYST: _EVERYONE | {Perm.INCIDENT_READ, Perm.UNIT_READ, Perm.PLAN_READ},
-    Role.DNA_ANALYST: _EVERYONE,
+    # DNA profiles: only DNA analysts, and every use is tied to a purpose and a case.
+    Role.DNA_ANALYST: _EVERYONE
+    | {Perm.DNA_READ, Perm.DNA_WRITE, Perm.DNA_SEARCH, Perm.DNA_EXPUNGE},
     Role.VIDEO_OPERATOR: _EVERYONE | {Perm.INCIDENT_READ, Perm.UNIT_READ, Perm.LIVE},
     # Auditors read the trail; they change nothing.
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_READ},

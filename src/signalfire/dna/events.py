@@ -1,0 +1,60 @@
+"""Events of the DNA domain: every import, read, search and expungement is audited.
+
+None of them carries alleles: the audit trail outlives an expunged profile, so it keeps
+parameters, counts and SHA-256 digests (of the input, of the result, of the profile).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from signalfire.core.events import Event
+
+
+class DnaProfilesImported(Event):
+    """Profiles were imported from a CSV file (the accepted ones, in one transaction)."""
+
+    topic: ClassVar[str] = "dna.profiles.imported"
+    parameters: dict[str, Any]
+    csv_sha256: str
+    accepted: int
+    rejected: int
+    result_sha256: str
+
+
+class DnaProfileRead(Event):
+    """A stored profile was read."""
+
+    topic: ClassVar[str] = "dna.profile.read"
+    specimen_id: str
+    result_sha256: str
+
+
+class DnaProfileExpunged(Event):
+    """A profile was deleted for good; its digest identifies it without its alleles."""
+
+    topic: ClassVar[str] = "dna.profile.expunged"
+    specimen_id: str
+    profile_case_number: str
+    index: str
+    profile_sha256: str
+
+
+class DnaSearched(Event):
+    """The profile database was searched."""
+
+    topic: ClassVar[str] = "dna.searched"
+    parameters: dict[str, Any]
+    searched: int
+    candidate_ids: list[int]
+    result_sha256: str
+
+
+class DnaFrequenciesImported(Event):
+    """An allele frequency table was stored under a name."""
+
+    topic: ClassVar[str] = "dna.frequencies.imported"
+    name: str
+    population: str
+    loci: int
+    table_sha256: str

@@ -1,0 +1,51 @@
+"""DNA tables: profiles (no names) and allele frequency tables, per agency.
+
+A profile lives in one row, alleles included, so that expunging it deletes the row and
+nothing of it stays behind but the audit entry (its specimen id and a digest).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from signalfire.core.db import Base, UtcDateTime
+
+
+class DnaProfile(Base):
+    """An STR profile of a specimen, in one index of the agency's database."""
+
+    __tablename__ = "dna_profiles"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "specimen_id"),
+        Index("ix_dna_profiles_agency_index", "agency_id", "dna_index"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    specimen_id: Mapped[str] = mapped_column(String(64))
+    case_number: Mapped[str] = mapped_column(String(100), index=True)
+    dna_index: Mapped[str] = mapped_column(String(32))  # offender, forensic_unknown...
+    mixture: Mapped[bool] = mapped_column(Boolean)
+    loci: Mapped[dict[str, list[str]]] = mapped_column(JSON)  # canonical locus -> alleles
+    locus_count: Mapped[int] = mapped_column(Integer)  # compared loci (Amelogenin not)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class DnaFrequencyTable(Base):
+    """Allele frequencies of a population, by name, for match statistics."""
+
+    __tablename__ = "dna_frequency_tables"
+    __table_args__ = (UniqueConstraint("agency_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    population: Mapped[str] = mapped_column(String(100))
+    frequencies: Mapped[dict[str, dict[str, float]]] = mapped_column(JSON)
+    sample_sizes: Mapped[dict[str, int]] = mapped_column(JSON)  # individuals per locus
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,155 @@
+"""HTTP routes of the DNA profile database.
+
+Only DNA analysts hold these permissions. Reading, searching, importing and expunging
+profiles require a stated purpose and a case number (``X-Signalfire-Purpose``,
+``X-Signalfire-Case``), and each is audited with the SHA-256 of its result.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from signalfire.api.deps import CaseJustified, DbSession, requires
+from signalfire.core.auth.actor import Actor
+from signalfire.core.auth.permissions import Perm
+from signalfire.core.schemas import RequestBody
+from signalfire.dna import frequency_service, searching, service
+from signalfire.dna.schemas import (
+    FrequencyImport,
+    FrequencyTableRead,
+    ImportReport,
+    ProfileImport,
+    ProfileRead,
+    SearchRequest,
+    SearchResult,
+    csv_body,
+)
+
+router = APIRouter(prefix="/api/dna", tags=["dna"])
+
+Body = TypeVar("Body", bound=RequestBody)
+_CSV_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
+
+
+def _invalid(error: ValidationError, where: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{**e, "loc": (where, *e["loc"])} for e in error.errors(include_url=False)]
+    )
+
+
+async def _csv_or_json(request: Request, model: type[Body]) -> Body:
+    """``model`` from a JSON body, or from a text/csv body (the ``csv`` field) with the
+    other fields as query parameters."""
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    raw = await request.body()
+    if media.lower() in _CSV_TYPES:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HTTPException(422, "the CSV is not UTF-8 text") from None
+        fields: dict[str, Any] = {**request.query_params, "csv": text}
+        where = "query"
+    elif media.lower() == "application/json":
+        try:
+            fields = json.loads(raw or b"null")
+        except json.JSONDecodeError as error:
+            raise RequestValidationError(
+                [{"type": "json_invalid", "loc": ("body", error.pos), "msg": error.msg}]
+            ) from None
+        where = "body"
+    else:
+        raise HTTPException(415, f"send text/csv or application/json, not {media!r}")
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        raise _invalid(error, where) from None
+
+
+async def _profile_import(request: Request) -> ProfileImport:
+    return await _csv_or_json(request, ProfileImport)
+
+
+async def _frequency_import(request: Request) -> FrequencyImport:
+    return await _csv_or_json(request, FrequencyImport)
+
+
+@router.post(
+    "/profiles/import",
+    response_model=ImportReport,
+    status_code=201,
+    openapi_extra=csv_body(ProfileImport),
+)
+def import_profiles(
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_WRITE)],
+    why: CaseJustified,
+    data: Annotated[ProfileImport, Depends(_profile_import)],
+) -> ImportReport:
+    """Import a laboratory CSV (a row per sample, or a row per sample and locus; detected).
+
+    Send it as ``text/csv`` (options as query parameters: ``index``, ``mixture``,
+    ``max_alleles``) or as JSON ``{"csv": ..., "index": ...}``. Accepted rows are stored
+    together; every rejected line comes back with its number and the reason.
+    """
+    return service.import_profiles(db=db, actor=actor, why=why, data=data)
+
+
+@router.get("/profiles/{profile_id}", response_model=ProfileRead)
+def read_profile(
+    profile_id: int,
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_READ)],
+    why: CaseJustified,
+) -> ProfileRead:
+    """One profile of your agency (audited with your purpose and case)."""
+    return service.read_profile(db=db, actor=actor, why=why, profile_id=profile_id)
+
+
+@router.delete("/profiles/{profile_id}", status_code=204)
+def expunge_profile(
+    profile_id: int,
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_EXPUNGE)],
+    why: CaseJustified,
+) -> None:
+    """Expunge a profile: its row is deleted; the audit keeps its specimen id and digest."""
+    service.expunge(db=db, actor=actor, why=why, profile_id=profile_id)
+
+
+@router.post("/search", response_model=SearchResult)
+def search_profiles(
+    data: SearchRequest,
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_SEARCH)],
+    why: CaseJustified,
+) -> SearchResult:
+    """Search your agency's profiles at a stringency; candidates ranked by LR."""
+    return searching.search(db=db, actor=actor, why=why, data=data)
+
+
+@router.post(
+    "/frequencies",
+    response_model=FrequencyTableRead,
+    status_code=201,
+    openapi_extra=csv_body(FrequencyImport),
+)
+def import_frequencies(
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_WRITE)],
+    data: Annotated[FrequencyImport, Depends(_frequency_import)],
+) -> FrequencyTableRead:
+    """Store an allele-by-locus frequency CSV (``Allele,<locus>,...``) under a name."""
+    return frequency_service.import_table(db=db, actor=actor, data=data)
+
+
+@router.get("/frequencies", response_model=list[FrequencyTableRead])
+def list_frequencies(
+    db: DbSession, actor: Annotated[Actor, requires(Perm.DNA_SEARCH)]
+) -> list[FrequencyTableRead]:
+    """Your agency's frequency tables, by name."""
+    return frequency_service.list_tables(db=db, actor=actor)

@@ -1,0 +1,83 @@
+"""The NIST 1036 U.S. population data as a profile database: store every profile through
+the service (one transaction), then search in memory. Every profile finds itself at high
+stringency and nothing else; with three loci dropped (and two alleles lost) it is still
+found at moderate stringency, and only there."""
+
+from __future__ import annotations
+
+import pytest
+
+from signalfire.core.auth.actor import Actor, Justification
+from signalfire.core.auth.permissions import Role
+from signalfire.core.db import transaction
+from signalfire.core.runtime import Runtime
+from signalfire.dna import search as matching
+from signalfire.dna import searching, service
+from signalfire.dna.frequencies import FrequencyTable
+from signalfire.dna.loci import CODIS_CORE
+from signalfire.dna.schemas import ProfileImport
+from signalfire.dna.stats import match_probability
+from tests.conftest import Clock, World
+from tests.dna import nist
+
+WHY = Justification(purpose="database validation", case_number="VAL-2026-1")
+
+
+@pytest.fixture
+def stored(runtime: Runtime, world: World, frozen_clock: Clock) -> list[searching.Stored]:
+    """All 1,036 NIST profiles, imported from the shared ``genotypes.csv`` as it is."""
+    agency = world.agency("LAB", kind="police")
+    user = world.user("lab.dna", agency, [Role.DNA_ANALYST], password=None)
+    actor = Actor(user.id, user.username, agency.id, frozenset({Role.DNA_ANALYST}), "token")
+    data = ProfileImport(csv=nist.require(nist.CSV).read_text(), index="offender")
+    with transaction(runtime.sessions) as db:
+        report = service.import_profiles(db=db, actor=actor, why=WHY, data=data)
+    assert (report.accepted, report.rejected, report.ignored_columns) == (1036, [], ["pop"])
+    with runtime.sessions() as db:
+        return searching.stored_profiles(db, agency_id=agency.id)
+
+
+def dropped(profile: matching.SearchProfile) -> matching.SearchProfile:
+    """The profile without its first three CODIS loci, and with one allele lost at each of
+    the next two heterozygous loci (read as homozygotes, as a laboratory would)."""
+    loci = {k: v for k, v in profile.loci.items() if k not in CODIS_CORE[:3]}
+    lost = [k for k in CODIS_CORE[3:] if k in loci and loci[k][0] != loci[k][1]][:2]
+    loci.update({locus: (loci[locus][0], loci[locus][0]) for locus in lost})
+    return matching.SearchProfile(None, profile.specimen_id, loci)
+
+
+def test_the_stored_profiles_are_the_published_genotypes(stored: list[searching.Stored]) -> None:
+    published = nist.read_csv()
+    assert len(stored) == 1036
+    for entry in stored:
+        assert entry.profile.loci == published[entry.profile.specimen_id][1]
+
+
+def test_every_profile_finds_itself_at_high_stringency_and_nothing_else(
+    stored: list[searching.Stored],
+) -> None:
+    profiles = [entry.profile for entry in stored]
+    for profile in profiles:
+        hits = matching.search(profile, profiles, stringency="high")
+        assert [hit.profile.key for hit in hits] == [profile.key], profile.specimen_id
+
+
+def test_a_partial_profile_is_found_at_moderate_stringency(stored: list[searching.Stored]) -> None:
+    profiles = [entry.profile for entry in stored]
+    for profile in profiles:
+        partial = dropped(profile)
+        assert len(partial.compared) == len(profile.compared) - 3
+        assert matching.search(partial, profiles, stringency="high") == []
+        hits = matching.search(partial, profiles, stringency="moderate")
+        assert [hit.profile.key for hit in hits] == [profile.key], profile.specimen_id
+
+
+def test_self_matches_carry_the_match_probability_lr(stored: list[searching.Stored]) -> None:
+    published = nist.read_csv()
+    table = FrequencyTable.from_genotypes(nist.population(published, "Cauc"))
+    profiles = [entry.profile for entry in stored]
+    for profile in profiles[::100]:
+        (hit,) = matching.search(profile, profiles, stringency="high", table=table)
+        genotypes = published[profile.specimen_id][1]
+        assert hit.lr == pytest.approx(1 / match_probability(genotypes, table))
+        assert hit.shared_loci == len(profile.compared)
