@@ -161,7 +161,9 @@ def test_a_call_from_intake_to_close(browser: Browser, server: tuple[str, str]) 
     page.keyboard.press("c")
     expect(page.locator(f"[data-incident='{first}']")).to_have_count(0, timeout=10_000)
     shot(page, "07-closed")
-    assert watch.errors == []
+    # The simulated crew reports its own statuses too; a report that crosses one from the
+    # dispatcher is refused with 409 (shown in the console), which is not an error here.
+    assert [e for e in watch.errors if "status of 409" not in e] == []
     assert watch.outside == []
 
 
