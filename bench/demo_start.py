@@ -15,21 +15,10 @@ from pathlib import Path
 
 import httpx2 as httpx
 
-from bench.harness import free_port, machine, record
+from bench.harness import free_port, machine, record, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 DISPATCHERS = ("dispatcher", "ems.dispatcher", "police.dispatcher")
-
-
-def _wait(url: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer in time")
 
 
 def first_incident(data_dir: Path) -> tuple[float, float]:
@@ -62,7 +51,7 @@ def first_incident(data_dir: Path) -> tuple[float, float]:
         found = re.search(r"password '([^']+)'", banner)
         assert found is not None
         base = f"http://127.0.0.1:{port}"
-        _wait(f"{base}/readyz", started + 120)
+        wait_ready(base, seconds=120, poll=0.05)
         ready = time.monotonic() - started
         headers = [_sign_in(base, name, found.group(1)) for name in DISPATCHERS]
         while time.monotonic() - started < 120:
@@ -94,7 +83,7 @@ def peer_ready() -> float:
             stderr=subprocess.DEVNULL,
         )
         try:
-            _wait(f"http://127.0.0.1:{port}/readyz", started + 60)
+            wait_ready(f"http://127.0.0.1:{port}", seconds=60, poll=0.05)
             return time.monotonic() - started
         finally:
             peer.terminate()

@@ -121,7 +121,7 @@ def served(*, units_count: int = 200) -> Iterator[Install]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(base)
+            wait_ready(base)
             yield Install(base, url, made, ids)
         except BaseException:
             print(log.read_text()[-4000:], file=sys.stderr)
@@ -143,23 +143,24 @@ def peer_served() -> Iterator[str]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(base)
+            wait_ready(base)
             yield base
         finally:
             server.terminate()
             server.wait(timeout=10)
 
 
-def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 30
+def wait_ready(base: str, *, seconds: float = 30, poll: float = 0.1) -> None:
+    """Return once ``base`` answers ``/readyz``; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/readyz").status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.1)
-    raise RuntimeError("server did not become ready")
+        time.sleep(poll)
+    raise RuntimeError(f"{base} did not become ready in {seconds:.0f} s")
 
 
 def machine() -> str:

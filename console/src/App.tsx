@@ -131,6 +131,15 @@ function Console({ t, user, tiles, lang, setLang, theme, toggleTheme, onSignOut 
     setSelected(queue[next].id);
   };
 
+  const keys: KeyProps = {
+    t,
+    move,
+    openIntake: () => setIntake(true),
+    toggleHelp: () => setHelp((h) => !h),
+    toggleTheme,
+    toggleCoverage: () => setCoverage((c) => !c),
+  };
+
   return (
     <div className="console">
       <header>
@@ -244,27 +253,9 @@ function Console({ t, user, tiles, lang, setLang, theme, toggleTheme, onSignOut 
             onCancel={() => setIntake(false)}
           />
         ) : current ? (
-          <IncidentPanel
-            key={current.id}
-            t={t}
-            incident={current}
-            live={live}
-            onError={onError}
-            move={move}
-            openIntake={() => setIntake(true)}
-            toggleHelp={() => setHelp((h) => !h)}
-            toggleTheme={toggleTheme}
-            toggleCoverage={() => setCoverage((c) => !c)}
-          />
+          <IncidentPanel key={current.id} {...keys} incident={current} live={live} onError={onError} />
         ) : (
-          <Keys
-            t={t}
-            move={move}
-            openIntake={() => setIntake(true)}
-            toggleHelp={() => setHelp((h) => !h)}
-            toggleTheme={toggleTheme}
-            toggleCoverage={() => setCoverage((c) => !c)}
-          />
+          <Keys {...keys} />
         )}
       </section>
       {help && <Help t={t} onClose={() => setHelp(false)} />}
