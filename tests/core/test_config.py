@@ -86,3 +86,10 @@ def test_every_setting_is_described() -> None:
         return missing
 
     assert undescribed(Settings) == []
+
+
+def test_the_embedded_database_follows_the_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGNALFIRE_DATA_DIR", "/srv/signalfire")
+    assert load_settings().database.url == "sqlite:////srv/signalfire/signalfire.db"
+    monkeypatch.setenv("SIGNALFIRE_DATABASE__URL", "postgresql+psycopg://db/signalfire")
+    assert load_settings().database.url == "postgresql+psycopg://db/signalfire"

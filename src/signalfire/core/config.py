@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -31,8 +31,8 @@ class _Section(BaseModel):
 class DatabaseSettings(_Section):
     url: str = Field(
         "sqlite:///var/signalfire.db",
-        description="SQLAlchemy URL. SQLite (embedded, WAL mode) by default; "
-        "postgresql+psycopg://user@host/db for PostgreSQL.",
+        description="SQLAlchemy URL. By default the embedded SQLite file (WAL mode) "
+        "signalfire.db in data_dir; postgresql+psycopg://user@host/db for PostgreSQL.",
     )
     echo: bool = Field(False, description="Log every SQL statement (debugging only).")
 
@@ -166,6 +166,20 @@ class Settings(BaseSettings):
     units: UnitsSettings = Field(default_factory=UnitsSettings)
     geo: GeoSettings = Field(default_factory=GeoSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _embedded_database_in_data_dir(cls, values: Any) -> Any:
+        """Without a database URL, the embedded database lives in ``data_dir``."""
+        if not isinstance(values, dict):
+            return values
+        database = values.get("database")
+        database = database.model_dump() if isinstance(database, BaseModel) else database
+        if database and database.get("url"):
+            return values
+        data_dir = Path(values.get("data_dir") or "var")
+        url = f"sqlite:///{data_dir / 'signalfire.db'}"
+        return {**values, "database": {**(database or {}), "url": url}}
 
     @classmethod
     def settings_customise_sources(
