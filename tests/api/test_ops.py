@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from signalfire.api.app import create_app
+from signalfire.core import migrate
 from signalfire.core.runtime import Runtime
 
 
@@ -13,10 +14,11 @@ def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_readyz_reports_the_schema_revision(client: TestClient) -> None:
+def test_readyz_reports_the_schema_revision(client: TestClient, runtime: Runtime) -> None:
     body = client.get("/readyz").json()
     assert body["status"] == "ready"
-    assert body["schema_revision"] == "0006"
+    assert body["schema_revision"] == migrate.head_revision(runtime.engine)
+    assert body["schema_revision"] is not None
 
 
 def test_readyz_fails_when_the_schema_is_behind(runtime: Runtime) -> None:

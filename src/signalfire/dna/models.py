@@ -49,3 +49,55 @@ class DnaFrequencyTable(Base):
     sample_sizes: Mapped[dict[str, int]] = mapped_column(JSON)  # individuals per locus
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class DnaAgencySettings(Base):
+    """An agency's DNA switches and the generation of its profile set.
+
+    ``generation`` grows with every import and expungement (in the same transaction), so
+    an in-memory search index knows when it is stale without scanning the profiles.
+    """
+
+    __tablename__ = "dna_agency_settings"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    familial_search: Mapped[bool] = mapped_column(Boolean, default=False)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    changed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class DnaFamilialApproval(Base):
+    """Leave to run a familial search for one case and one query specimen, until expiry."""
+
+    __tablename__ = "dna_familial_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    case_number: Mapped[str] = mapped_column(String(100))
+    specimen_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(2000))
+    approved_by: Mapped[int] = mapped_column(Integer)
+    approved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DnaFamily(Base):
+    """A reference family for a missing-persons case: a pedigree with typed relatives.
+
+    ``members`` holds ``{"id", "father", "mother", "sex", "specimen_id"}`` records (no
+    names: member ids are labels such as ``"M"`` or ``"brother1"``); ``specimen_id``
+    points to a stored reference profile or is null for an untyped member.
+    """
+
+    __tablename__ = "dna_families"
+    __table_args__ = (UniqueConstraint("agency_id", "label"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    case_number: Mapped[str] = mapped_column(String(100))
+    label: Mapped[str] = mapped_column(String(100))
+    members: Mapped[list[dict[str, str | None]]] = mapped_column(JSON)
+    missing: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[int | None] = mapped_column(Integer)
