@@ -52,17 +52,19 @@ class DnaFrequencyTable(Base):
 
 
 class DnaAgencySettings(Base):
-    """An agency's DNA switches and the generation of its profile set.
+    """An agency's DNA switches and the version of its profile set.
 
-    ``generation`` grows with every import and expungement (in the same transaction), so
-    an in-memory search index knows when it is stale without scanning the profiles.
+    ``profile_set_version`` is a fresh random token after every import and expungement
+    (in the same transaction), so an in-memory search index knows when it is stale
+    without scanning the profiles; a token, not a counter, so that a restored backup or
+    a recreated agency never passes for an index built before.
     """
 
     __tablename__ = "dna_agency_settings"
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     familial_search: Mapped[bool] = mapped_column(Boolean, default=False)
-    generation: Mapped[int] = mapped_column(Integer, default=0)
+    profile_set_version: Mapped[str] = mapped_column(String(32))
     changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     changed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

@@ -24,7 +24,7 @@ def upgrade() -> None:
         "dna_agency_settings",
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("familial_search", sa.Boolean(), nullable=False),
-        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("profile_set_version", sa.String(length=32), nullable=False),
         sa.Column("changed_at", signalfire.core.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("changed_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
