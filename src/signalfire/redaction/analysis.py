@@ -1,0 +1,98 @@
+"""First pass over a clip: find faces (and plates) and link them into tracks."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from signalfire.redaction import media
+from signalfire.redaction.errors import UnreadableVideo
+from signalfire.redaction.faces import Boxes, Scale, detection_size
+from signalfire.redaction.options import RedactionOptions
+from signalfire.redaction.tracks import Track, Tracker
+
+Progress = Callable[[str, int, int], None]
+"""Called with (stage, frames done, frames in total or 0 when unknown)."""
+
+
+class Detector(Protocol):
+    """Anything that finds regions in an RGB frame (CenterFace, a plate detector)."""
+
+    def detect_rgb(
+        self, image_rgb: NDArray[np.uint8], *, scale: Scale = None, threshold: float = 0.2
+    ) -> Boxes:
+        """Boxes (x1, y1, x2, y2, score) in ``image_rgb``'s pixels."""
+        ...
+
+
+@dataclass
+class Analysis:
+    """What the first pass found: the clip and its tracks."""
+
+    input_path: Path
+    input_sha256: str
+    info: media.VideoInfo
+    frame_count: int
+    options: RedactionOptions
+    tracks: list[Track]
+
+    def track(self, track_id: int) -> Track | None:
+        """The track with ``track_id``, if any."""
+        return next((t for t in self.tracks if t.track_id == track_id), None)
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of the file at ``path``."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def analyse(
+    path: Path,
+    *,
+    options: RedactionOptions,
+    faces: Detector,
+    plates: Detector | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Detect faces on every ``options.detect_every``-th frame, downscaled to
+    ``options.scale``, and link them into tracks; plates too when a detector is given."""
+    info = media.probe(path)
+    size = detection_size(info.width, info.height, options.scale)
+    face_tracker = Tracker("face", max_gap=options.max_gap)
+    plate_tracker = Tracker("plate", max_gap=options.max_gap)
+    scale_x, scale_y = info.width / size[0], info.height / size[1]
+    count = 0
+    for index, small in enumerate(media.frames(path, size=size)):
+        count = index + 1
+        if index % options.detect_every == 0:
+            found = faces.detect_rgb(small, scale=size, threshold=options.threshold)
+            face_tracker.update(index, _to_source(found, scale_x, scale_y))
+            if plates is not None:
+                found = plates.detect_rgb(small, scale=size, threshold=options.threshold)
+                plate_tracker.update(index, _to_source(found, scale_x, scale_y))
+        if progress is not None:
+            progress("analyse", count, info.frames)
+    if count == 0:
+        raise UnreadableVideo(f"{path} holds no decodable video frame", path=str(path))
+    tracks = face_tracker.tracks + plate_tracker.tracks
+    for number, track in enumerate(sorted(tracks, key=lambda t: (t.first, t.kind)), 1):
+        track.track_id = number
+    tracks.sort(key=lambda t: t.track_id)
+    return Analysis(path, sha256_of(path), info, count, options, tracks)
+
+
+def _to_source(boxes: Boxes, sx: float, sy: float) -> Boxes:
+    out = boxes.copy()
+    out[:, 0:4:2] *= sx
+    out[:, 1:4:2] *= sy
+    return out

