@@ -58,6 +58,7 @@ bench: $(STAMP)  ## Run the benchmarks in bench/ and update docs/benchmarks.md
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.demo_start
+	$(BIN)/python -m bench.dna_search
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache console/node_modules src/signalfire/api/console

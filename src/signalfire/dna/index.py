@@ -136,6 +136,7 @@ class ProfileIndex:
     keys: npt.NDArray[np.int64]
     others: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     _counts: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict, repr=False)
+    _packed: list[tuple[tuple[int, ...], Codes]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, profiles: Iterable[SearchProfile]) -> ProfileIndex:
@@ -183,9 +184,42 @@ class ProfileIndex:
     def _column_counts(self, row: int) -> npt.NDArray[np.int64]:
         locus = self.loci[row]
         if locus not in self._counts:
-            size = len(self.alleles[locus]) * (len(self.alleles[locus]) + 1) // 2 + 1
-            self._counts[locus] = np.bincount(self.codes[row], minlength=size)
+            self._counts[locus] = np.bincount(self.codes[row], minlength=self.code_count(row))
         return self._counts[locus]
+
+    def _first_rows(self, row: int, accepted: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+        """Rows of one full column with an accepted code: a few equality tests when few
+        codes present are accepted (high stringency), else a table lookup per row."""
+        column = self.codes[row]
+        present = np.flatnonzero(accepted & (self._column_counts(row) > 0))
+        if present.size > 3:
+            return np.flatnonzero(accepted[column])
+        mask = np.zeros(column.size, dtype=bool)
+        for code in present:
+            mask |= column == code
+        return np.flatnonzero(mask)
+
+    def kinship_columns(self) -> list[tuple[tuple[int, ...], Codes]]:
+        """Columns of two loci each where their codes fit one ``uint16`` together (made
+        once): a kinship scan then does half as many lookups over the rows."""
+        if self._packed is None:
+            sizes = {row: self.code_count(row) for row in range(len(self.loci))}
+            waiting = sorted(sizes, key=sizes.__getitem__)
+            packed: list[tuple[tuple[int, ...], Codes]] = []
+            while waiting:
+                first = waiting.pop(0)
+                partner = next(
+                    (r for r in reversed(waiting) if sizes[first] * sizes[r] <= 1 << 16), None
+                )
+                if partner is None:
+                    packed.append(((first,), self.codes[first]))
+                    continue
+                waiting.remove(partner)
+                combined = self.codes[first].astype(np.uint32) * sizes[partner]
+                combined += self.codes[partner]
+                packed.append(((first, partner), combined.astype(np.uint16)))
+            self._packed = packed
+        return self._packed
 
     def prefilter(
         self,
@@ -218,11 +252,13 @@ class ProfileIndex:
         rows: npt.NDArray[np.intp] = np.arange(self.keys.size)
         for step, (_, row, accepted) in enumerate(tables):
             column = self.codes[row]
-            rows = np.flatnonzero(accepted[column]) if step == 0 else rows[accepted[column[rows]]]
+            rows = self._first_rows(row, accepted) if step == 0 else rows[accepted[column[rows]]]
             if rows.size == 0:
                 break
         if rows.size and tables:
-            shared = (self.codes[[row for _, row, _ in tables]][:, rows] != 0).sum(axis=0)
+            compared = np.array([row for _, row, _ in tables], dtype=np.intp)
+            typed = self.codes[np.ix_(compared, rows)] != 0
+            shared = typed.sum(axis=0)
             rows = rows[shared >= min_loci]
         elif min_loci > 0:
             rows = rows[:0]
@@ -246,14 +282,18 @@ class ProfileIndex:
         ``table`` add nothing, as in :func:`~signalfire.dna.kinship.kinship_index`.
         """
         k = ibd_coefficients(relationship)
+        logs: dict[int, npt.NDArray[np.float64]] = {
+            row: self._locus_log_lr(locus, profile[locus], k, table, theta)
+            for row, locus in enumerate(self.loci)
+            if locus in profile and locus in table
+        }
         scores = np.zeros(self.keys.size, dtype=np.float32)
-        logs: list[tuple[int, npt.NDArray[np.float64]]] = []
-        for row, locus in enumerate(self.loci):
-            if locus not in profile or locus not in table:
+        for rows, column in self.kinship_columns():
+            if not any(row in logs for row in rows):
                 continue
-            log_lr = self._locus_log_lr(locus, profile[locus], k, table, theta)
-            scores += log_lr.astype(np.float32)[self.codes[row]]
-            logs.append((row, log_lr))
+            parts = [logs.get(row, np.zeros(self.code_count(row))) for row in rows]
+            lookup = parts[0] if len(parts) == 1 else np.add.outer(parts[0], parts[1]).ravel()
+            scores += lookup.astype(np.float32)[column]
         excluded = np.isin(self.keys, np.fromiter(exclude, dtype=np.int64))
         scores[excluded] = -np.inf
         count = min(top, int(np.count_nonzero(~excluded)))
@@ -261,7 +301,7 @@ class ProfileIndex:
             return []
         best = np.argpartition(-scores, count - 1)[:count]
         exact = np.zeros(best.size)  # the float64 sum for the rows returned
-        for row, log_lr in logs:
+        for row, log_lr in logs.items():
             exact += log_lr[self.codes[row, best]]
         order = np.lexsort((self.keys[best], -exact))
         return [
@@ -269,6 +309,11 @@ class ProfileIndex:
             for i in order
             if exact[i] > -np.inf  # an exclusion (LR 0) is no lead
         ]
+
+    def code_count(self, row: int) -> int:
+        """How many genotype codes column ``row`` can hold, 0 (untyped) included."""
+        names = self.alleles[self.loci[row]]
+        return len(names) * (len(names) + 1) // 2 + 1
 
     def _locus_log_lr(
         self,
