@@ -15,6 +15,8 @@ import signalfire
 from signalfire.accounts.router import auth_router
 from signalfire.accounts.router import router as accounts_router
 from signalfire.alerts.router import router as alerts_router
+from signalfire.cameras import server as cameras_server
+from signalfire.cameras.router import router as cameras_router
 from signalfire.api import audit, console, live, ops, problems, roads
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
@@ -24,6 +26,7 @@ from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.dispatch.router import router as dispatch_router
 from signalfire.dna.router import router as dna_router
 from signalfire.incidents.router import router as incidents_router
+from signalfire.redaction.router import router as redaction_router
 from signalfire.units import retention
 from signalfire.units.router import router as units_router
 
@@ -38,6 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(app.state.live_hub.run()),
         asyncio.create_task(retention.purge_periodically(app.state.runtime)),
+        asyncio.create_task(cameras_server.run(app.state.runtime)),
     ]
     if app.state.runtime.settings.geo.preload:
         tasks.append(asyncio.create_task(_warm_up(app.state.runtime)))
@@ -85,6 +89,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         roads.router,
         alerts_router,
         dna_router,
+        redaction_router,
+        cameras_router,
     )
     for router in routers:
         app.include_router(router)

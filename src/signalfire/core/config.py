@@ -22,6 +22,7 @@ from pydantic_settings import (
 
 CONFIG_FILE_ENV = "SIGNALFIRE_CONFIG"
 TEST_ENV = "SIGNALFIRE_TEST_"  # read by the test suite only
+RAY_ADDRESS_ENV = "SIGNALFIRE_VIDEO_RAY_ADDRESS"  # short form of SIGNALFIRE_VIDEO__RAY_ADDRESS
 
 
 class _Section(BaseModel):
@@ -100,6 +101,47 @@ class GeoSettings(_Section):
     )
 
 
+class VideoSettings(_Section):
+    workers: int = Field(
+        2,
+        ge=0,
+        le=64,
+        description="Local camera worker processes that `signalfire serve` (and the "
+        "demo) start to analyse and record the enabled cameras; 0: this server analyses "
+        "nothing (run `signalfire cameras work` elsewhere).",
+    )
+    ray_address: str | None = Field(
+        default_factory=lambda: os.environ.get(RAY_ADDRESS_ENV) or None,
+        min_length=1,
+        description="Run one Ray actor per camera instead of local processes: a cluster "
+        "address (ray://host:10001 or host:6379), 'auto' (the cluster this machine "
+        "belongs to) or 'local' (start Ray on this machine). Also read from "
+        "SIGNALFIRE_VIDEO_RAY_ADDRESS.",
+    )
+    retry_initial_s: float = Field(
+        2.0, gt=0, description="First wait before reopening a failed camera stream."
+    )
+    retry_max_s: float = Field(
+        120.0, gt=0, description="Longest wait between attempts (the wait doubles)."
+    )
+    snapshot_interval_s: float = Field(
+        5.0, gt=0, description="How often a camera's latest snapshot (faces blurred) is saved."
+    )
+    files_in_real_time: bool = Field(
+        True,
+        description="Play file sources at their own frame rate, like a live camera "
+        "(false: as fast as they decode; tests and benchmarks).",
+    )
+    loop_files: bool = Field(
+        True,
+        description="A file source starts over at its end, standing in for a live camera "
+        "(false: it plays once, then the camera is offline with 'end of file').",
+    )
+    purge_interval_minutes: float = Field(
+        10, gt=0, description="How often recordings past their camera's retention are deleted."
+    )
+
+
 class LogSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level written to the log."
@@ -166,6 +208,7 @@ class Settings(BaseSettings):
     units: UnitsSettings = Field(default_factory=UnitsSettings)
     geo: GeoSettings = Field(default_factory=GeoSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
 
     @model_validator(mode="before")
     @classmethod
@@ -212,7 +255,7 @@ def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:
 
 
 def _check_environment(environ: dict[str, str]) -> None:
-    known = _known_env_names(Settings, "SIGNALFIRE_") | {CONFIG_FILE_ENV}
+    known = _known_env_names(Settings, "SIGNALFIRE_") | {CONFIG_FILE_ENV, RAY_ADDRESS_ENV}
     unknown = sorted(
         key
         for key in environ

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 import signalfire.accounts.models
 import signalfire.alerts.models
+import signalfire.cameras.models
 import signalfire.core.audit.models
 import signalfire.dispatch.models
 import signalfire.dna.models

@@ -17,6 +17,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     ANALYST = "analyst"
     DNA_ANALYST = "dna_analyst"
+    DNA_SUPERVISOR = "dna_supervisor"  # a laboratory's technical leader: approves familial runs
     VIDEO_OPERATOR = "video_operator"
     AUDITOR = "auditor"
     ADMIN = "admin"
@@ -51,6 +52,13 @@ class Perm(StrEnum):
     DNA_WRITE = "dna.write"  # import profiles and allele frequency tables
     DNA_SEARCH = "dna.search"  # search the profile database (justified, audited)
     DNA_EXPUNGE = "dna.expunge"  # delete a profile for good (justified, audited)
+    DNA_FAMILIAL_MANAGE = "dna.familial.manage"  # switch familial search on or off (admins)
+    DNA_FAMILIAL_APPROVE = "dna.familial.approve"  # approve one familial search run
+    CAMERA_READ = "camera.read"  # the camera registry and each camera's health
+    CAMERA_MANAGE = "camera.manage"  # add, change and remove cameras
+    VIDEO_VIEW = "video.view"  # snapshots and analysis events
+    VIDEO_HOLD = "video.hold"  # keep recordings past retention for a case (audited)
+    VIDEO_EXPORT = "video.export"  # recorded clips leave the system (justified, audited)
 
 
 _EVERYONE = frozenset({Perm.SELF, Perm.AGENCY_READ})
@@ -67,23 +75,39 @@ _CALL_TAKING = frozenset(
 )
 _DISPATCHING = _CALL_TAKING | {Perm.DISPATCH, Perm.UNIT_STATUS}
 _CONFIGURING = frozenset({Perm.UNIT_MANAGE, Perm.PLAN_MANAGE, Perm.NATURE_MANAGE})
+_VIDEO = frozenset({Perm.CAMERA_READ, Perm.VIDEO_VIEW, Perm.VIDEO_HOLD, Perm.VIDEO_EXPORT})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.CALL_TAKER: _EVERYONE | _CALL_TAKING,
     Role.DISPATCHER: _EVERYONE | _DISPATCHING,
-    Role.SUPERVISOR: _EVERYONE | _DISPATCHING | _CONFIGURING | {Perm.USER_READ},
+    Role.SUPERVISOR: _EVERYONE
+    | _DISPATCHING
+    | _CONFIGURING
+    | _VIDEO
+    | {Perm.USER_READ, Perm.CAMERA_MANAGE},
     # Analysts study incidents and units, never who called.
     Role.ANALYST: _EVERYONE | {Perm.INCIDENT_READ, Perm.UNIT_READ, Perm.PLAN_READ},
     # DNA profiles: only DNA analysts, and every use is tied to a purpose and a case.
     Role.DNA_ANALYST: _EVERYONE
     | {Perm.DNA_READ, Perm.DNA_WRITE, Perm.DNA_SEARCH, Perm.DNA_EXPUNGE},
-    Role.VIDEO_OPERATOR: _EVERYONE | {Perm.INCIDENT_READ, Perm.UNIT_READ, Perm.LIVE},
+    # Familial search runs only with an approval that someone else recorded.
+    Role.DNA_SUPERVISOR: _EVERYONE | {Perm.DNA_FAMILIAL_APPROVE},
+    Role.VIDEO_OPERATOR: _EVERYONE | _VIDEO | {Perm.INCIDENT_READ, Perm.UNIT_READ, Perm.LIVE},
     # Auditors read the trail; they change nothing.
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_READ},
     # Admins run the install but do not read the audit trail (separation of duties).
     Role.ADMIN: _EVERYONE
     | _CONFIGURING
-    | {Perm.AGENCY_MANAGE, Perm.USER_READ, Perm.USER_MANAGE, Perm.TOKEN_MANAGE, Perm.UNIT_READ},
+    | {
+        Perm.AGENCY_MANAGE,
+        Perm.USER_READ,
+        Perm.USER_MANAGE,
+        Perm.TOKEN_MANAGE,
+        Perm.UNIT_READ,
+        Perm.DNA_FAMILIAL_MANAGE,  # the switch, not the profiles
+        Perm.CAMERA_READ,  # the registry and health, not the pictures
+        Perm.CAMERA_MANAGE,
+    },
     # Devices: vehicle terminals and AVL gateways, alarm receivers, camera workers.
     Role.UNIT_TERMINAL: frozenset(
         {Perm.POSITION_REPORT, Perm.UNIT_STATUS, Perm.UNIT_READ, Perm.ALERT_REPORT}
