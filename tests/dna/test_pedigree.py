@@ -58,14 +58,14 @@ def one_locus(
 @given(locus_case(), st.sampled_from(sorted(PEDIGREES)))
 def test_pedigree_lr_equals_the_kinship_index(case: LocusCase, relationship: str) -> None:
     table, ref, candidate = one_locus(case)
-    lr = missing_person_lr(PEDIGREES[relationship], "mp", {"ref": ref}, candidate, table)
+    lr = missing_person_lr(PEDIGREES[relationship], "mp", candidate, {"ref": ref}, table)
     assert lr == pytest.approx(kinship_index(ref, candidate, relationship, table), rel=1e-9)
 
 
 @given(locus_case())
 def test_a_pedigree_loop_double_first_cousins(case: LocusCase) -> None:
     table, ref, candidate = one_locus(case)
-    lr = missing_person_lr(DOUBLE_FIRST_COUSINS, "mp", {"ref": ref}, candidate, table)
+    lr = missing_person_lr(DOUBLE_FIRST_COUSINS, "mp", candidate, {"ref": ref}, table)
     expected = kinship_index(ref, candidate, (9 / 16, 6 / 16, 1 / 16), table)
     assert lr == pytest.approx(expected, rel=1e-9)
 
@@ -77,7 +77,7 @@ TRIO: Pedigree = {"mp": FOUNDER, "mo": FOUNDER, "child": ("mp", "mo")}
 def test_missing_father_with_mother_and_child_is_the_paternity_index(case: LocusCase) -> None:
     table, mother, candidate = one_locus(case)
     child = {"FGA": (mother["FGA"][0], candidate["FGA"][1])}
-    lr = missing_person_lr(TRIO, "mp", {"mo": mother, "child": child}, candidate, table)
+    lr = missing_person_lr(TRIO, "mp", candidate, {"mo": mother, "child": child}, table)
     assert lr == pytest.approx(paternity_index(child, candidate, table, mother=mother), rel=1e-9)
 
 
@@ -86,7 +86,7 @@ def test_missing_father_with_mutation_is_the_paternity_index(case: LocusCase, mo
     table, child, candidate = one_locus(case)
     assume(len(table["FGA"]) > 1)
     mutation = {"model": model, "rate": 0.005, "rate2": 0.001, "range": 0.5}
-    lr = missing_person_lr(TRIO, "mp", {"child": child}, candidate, table, mutation=mutation)
+    lr = missing_person_lr(TRIO, "mp", candidate, {"child": child}, table, mutation=mutation)
     expected = paternity_index(child, candidate, table, mutation=mutation)
     assert lr == pytest.approx(expected, rel=1e-9)
 
@@ -98,8 +98,8 @@ def test_pedmut_readme_case_as_a_missing_father() -> None:
     lr = missing_person_lr(
         TRIO,
         "mp",
-        {"child": {"TPOX": ("2", "2")}},
         {"TPOX": ("1", "1")},
+        {"child": {"TPOX": ("2", "2")}},
         freqs,
         mutation={"model": "proportional", "rate": 0.1},
     )
@@ -110,9 +110,9 @@ def test_loci_without_typed_relatives_contribute_one() -> None:
     freqs = {"TH01": {"6": 0.5, "7": 0.5}, "TPOX": {"8": 0.25, "9": 0.75}}
     candidate = {"TH01": ("6", "6"), "TPOX": ("8", "9"), "AMEL": ("X", "Y")}
     ref = {"TH01": ("6", "7")}
-    lr = missing_person_lr(PEDIGREES["parent-child"], "mp", {"ref": ref}, candidate, freqs)
+    lr = missing_person_lr(PEDIGREES["parent-child"], "mp", candidate, {"ref": ref}, freqs)
     assert lr == pytest.approx(1 / (2 * 0.5))
-    assert missing_person_lr(PEDIGREES["full-sib"], "mp", {}, candidate, freqs) == pytest.approx(
+    assert missing_person_lr(PEDIGREES["full-sib"], "mp", candidate, {}, freqs) == pytest.approx(
         1.0
     )
 
@@ -127,11 +127,11 @@ def test_nist_siblings_over_29_loci() -> None:
     loci = sorted(set(father) & set(mother))
     sib1 = {locus: (father[locus][0], mother[locus][1]) for locus in loci}
     sib2 = {locus: (father[locus][1], mother[locus][1]) for locus in loci}
-    lr = missing_person_lr(PEDIGREES["full-sib"], "mp", {"ref": sib1}, sib2, table)
+    lr = missing_person_lr(PEDIGREES["full-sib"], "mp", sib2, {"ref": sib1}, table)
     assert lr == pytest.approx(kinship_index(sib1, sib2, "full-sib", table), rel=1e-9)
     assert lr > 1.0
     with_parents = missing_person_lr(
-        PEDIGREES["full-sib"], "mp", {"ref": sib1, "fa": father, "mo": mother}, sib2, counted
+        PEDIGREES["full-sib"], "mp", sib2, {"ref": sib1, "fa": father, "mo": mother}, counted
     )
     assert with_parents > lr
 
@@ -151,4 +151,24 @@ def test_bad_pedigrees(
     pedigree: Pedigree, missing: str, refs: dict[str, dict[str, tuple[str, str]]], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        missing_person_lr(pedigree, missing, refs, {"TH01": ("6", "7")}, {"TH01": {"6": 0.5}})
+        missing_person_lr(pedigree, missing, {"TH01": ("6", "7")}, refs, {"TH01": {"6": 0.5}})
+
+
+def test_a_pedigree_as_records_gives_the_same_lr() -> None:
+    """The issue's input form, ``[{"id", "father", "mother", "sex"}]``, equals the mapping."""
+    freqs = {"TH01": {"6": 0.1, "7": 0.3, "8": 0.6}}
+    records = [
+        {"id": "fa", "father": None, "mother": None, "sex": "male"},
+        {"id": "mo", "sex": "female"},
+        {"id": "mp", "father": "fa", "mother": "mo", "sex": "male"},
+        {"id": "sib", "father": "fa", "mother": "mo", "sex": "female"},
+    ]
+    mapping = {"fa": (None, None), "mo": (None, None), "mp": ("fa", "mo"), "sib": ("fa", "mo")}
+    victim, sib = {"TH01": ("6", "7")}, {"TH01": ("6", "8")}
+    assert missing_person_lr(records, "mp", victim, {"sib": sib}, freqs) == pytest.approx(
+        missing_person_lr(mapping, "mp", victim, {"sib": sib}, freqs), rel=1e-12
+    )
+    with pytest.raises(ValueError, match="theta must be 0"):
+        missing_person_lr(records, "mp", victim, {"sib": sib}, freqs, theta=0.01)
+    with pytest.raises(ValueError, match="appears twice"):
+        missing_person_lr([*records, records[0]], "mp", victim, {}, freqs)

@@ -20,7 +20,7 @@ lumped into one (exact for this model), which keeps every locus small.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -30,14 +30,41 @@ from signalfire.dna.mutation import mutation_matrix
 from signalfire.dna.paternity import MutationModel
 from signalfire.dna.profiles import Genotype, Profile, allele_order, canonical_profile
 
-__all__ = ["Pedigree", "missing_person_lr"]
+__all__ = ["Pedigree", "PedigreeInput", "as_pedigree", "missing_person_lr"]
 
 Pedigree = Mapping[str, tuple[str | None, str | None]]
 """``{member: (father, mother)}``; a founder is ``(None, None)``."""
 
+PedigreeInput = Pedigree | Sequence[Mapping[str, str | None]]
+"""A :data:`Pedigree`, or a list of ``{"id", "father", "mother", "sex"}`` records."""
+
 Array = npt.NDArray[np.float64]
 _LETTERS = string.ascii_letters
 _OTHER = "*other*"
+
+
+def as_pedigree(pedigree: PedigreeInput) -> dict[str, tuple[str | None, str | None]]:
+    """``{member: (father, mother)}`` from either pedigree form (``sex`` is not needed for
+    autosomal loci, so it is not checked here).
+
+    Examples
+    --------
+    >>> as_pedigree([{"id": "fa", "father": None, "mother": None, "sex": "male"},
+    ...              {"id": "mo", "sex": "female"},
+    ...              {"id": "mp", "father": "fa", "mother": "mo", "sex": "female"}])
+    {'fa': (None, None), 'mo': (None, None), 'mp': ('fa', 'mo')}
+    """
+    if isinstance(pedigree, Mapping):
+        return {str(m): (parents[0], parents[1]) for m, parents in pedigree.items()}
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for number, record in enumerate(pedigree, 1):
+        member = record.get("id")
+        if not member:
+            raise ValueError(f"pedigree: member {number} has no id")
+        if member in out:
+            raise ValueError(f"pedigree: {member!r} appears twice")
+        out[member] = (record.get("father"), record.get("mother"))
+    return out
 
 
 def _check_pedigree(pedigree: Pedigree) -> list[str]:
@@ -136,30 +163,36 @@ def _locus_model(
 
 
 def missing_person_lr(
-    pedigree: Pedigree,
+    pedigree: PedigreeInput,
     missing: str,
+    victim: Profile,
     references: Mapping[str, Profile],
-    candidate: Profile,
     freqs: FrequencyTable | Mapping[str, Mapping[str, float]],
     *,
     mutation: Mapping[str, object] | None = None,
+    theta: float = 0.0,
 ) -> float:
-    """LR that ``candidate`` is the pedigree member ``missing`` against an unrelated person.
+    """LR that ``victim`` is the pedigree member ``missing`` against an unrelated person.
 
     Parameters
     ----------
     pedigree
-        ``{member: (father, mother)}``, founders ``(None, None)``; at most about 15 members.
+        ``{member: (father, mother)}`` (founders ``(None, None)``) or a list of
+        ``{"id", "father", "mother", "sex"}`` records; at most about 15 members.
     missing
-        The member the candidate may be.
+        The member the unidentified person may be.
+    victim
+        The unidentified profile.
     references
         Profiles of typed relatives, by member.
-    candidate
-        The unidentified profile.
     freqs
         A :class:`FrequencyTable` or ``{locus: {allele: frequency}}``.
     mutation
         As in :func:`~signalfire.dna.paternity.paternity_index`.
+    theta
+        Must be 0: founders are unrelated and drawn by Hardy-Weinberg (the default of
+        pedprobr and forrel); a coancestry correction of pedigree likelihoods is not
+        implemented, and a non-zero value is refused rather than ignored.
 
     Returns
     -------
@@ -174,11 +207,14 @@ def missing_person_lr(
     >>> pedigree = {"father": (None, None), "mother": (None, None),
     ...             "child": ("father", "mother")}
     >>> freqs = {"TH01": {"6": 0.01, "7": 0.30, "8": 0.69}}
-    >>> lr = missing_person_lr(pedigree, "child", {"father": {"TH01": ("6", "7")}},
-    ...                        {"TH01": ("6", "8")}, freqs)
+    >>> lr = missing_person_lr(pedigree, "child", {"TH01": ("6", "8")},
+    ...                        {"father": {"TH01": ("6", "7")}}, freqs)
     >>> round(lr, 9)
     25.0
     """
+    if theta != 0.0:
+        raise ValueError("theta must be 0 for pedigree likelihoods (not implemented otherwise)")
+    pedigree = as_pedigree(pedigree)
     order = _check_pedigree(pedigree)
     if missing not in pedigree:
         raise ValueError(f"missing person {missing!r} is not in the pedigree")
@@ -189,7 +225,7 @@ def missing_person_lr(
     refs = {m: canonical_profile(p, who=f"reference {m!r}") for m, p in references.items()}
     if missing in refs or set(refs) - set(pedigree):
         raise ValueError("references must be pedigree members other than the missing person")
-    typed_candidate = canonical_profile(candidate, who="candidate")
+    typed_candidate = canonical_profile(victim, who="victim")
     result = 1.0
     for locus in (lo for lo in table.loci if lo in typed_candidate):
         typed = {m: p[locus] for m, p in refs.items() if locus in p}
