@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from signalfire.video.geometry import Box
+from signalfire.video.geometry import Box, nested
 from signalfire.video.motion import MotionGate
 
 if TYPE_CHECKING:
@@ -92,13 +92,19 @@ class HogPerson:
         rects, weights = self._hog.detectMultiScale(
             small, winStride=(8, 8), padding=(8, 8), scale=1.05
         )
+        if len(rects) == 0:
+            return []
+        boxes = np.array(rects, dtype=np.float64)
+        boxes[:, 2:] += boxes[:, :2]
+        boxes = np.minimum(boxes * scale, [width, height, width, height])
+        margins = np.ravel(weights).astype(np.float64)
         found: list[Detection] = []
-        for (x, y, w, h), weight in zip(rects, np.ravel(weights), strict=True):
-            score = 1.0 / (1.0 + math.exp(-float(weight)))
-            if score < self.min_score:
-                continue
-            box = (x * scale, y * scale, min(width, (x + w) * scale), min(height, (y + h) * scale))
-            found.append(Detection(box=tuple(map(float, box)), score=score, class_name="person"))  # type: ignore[arg-type]
+        for i in nested(boxes):
+            # Windows on part of a person are dropped in favour of the whole-body window.
+            score = 1.0 / (1.0 + math.exp(-float(margins[i])))
+            if score >= self.min_score:
+                x1, y1, x2, y2 = (float(v) for v in boxes[i])
+                found.append(Detection(box=(x1, y1, x2, y2), score=score, class_name="person"))
         return found
 
 

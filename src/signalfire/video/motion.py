@@ -68,6 +68,7 @@ class MotionGate:
         self.width = width
         self.min_area = min_area
         self.warmup = warmup
+        self.history = history
         self._seen = 0
         self._model = cv2.createBackgroundSubtractorMOG2(
             history=history, varThreshold=var_threshold, detectShadows=False
@@ -83,8 +84,12 @@ class MotionGate:
         small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA)
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
         grey = cv2.GaussianBlur(grey, (5, 5), 0)
-        raw = np.asarray(self._model.apply(grey), dtype=np.uint8)
         self._seen += 1
+        # MOG2's own rate is 1/frames-seen until `history` frames: so fast at first that
+        # anything lingering in the first seconds becomes background. Learn the empty scene
+        # fast during the warm-up only, then at the steady 1/history.
+        rate = 1.0 / self._seen if self._seen <= self.warmup else 1.0 / self.history
+        raw = np.asarray(self._model.apply(grey, learningRate=rate), dtype=np.uint8)
         opened = cv2.morphologyEx(raw, cv2.MORPH_OPEN, self._kernel)
         mask = np.asarray(cv2.dilate(opened, self._kernel, iterations=2), dtype=np.uint8)
         if self._seen <= self.warmup:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Literal
 
 import av
 import cv2
@@ -24,16 +25,19 @@ from signalfire.video.geometry import Point
 
 @dataclass(frozen=True, slots=True)
 class Mover:
-    """A filled box that visits ``waypoints`` (pixel centres) at the times ``times`` (s).
+    """A shape that visits ``waypoints`` (pixel centres) at the times ``times`` (s).
 
     It appears at the first time and disappears after the last; between two waypoints it
-    moves in a straight line at constant speed.
+    moves in a straight line at constant speed. ``shape`` is a filled ``"box"`` of ``size``
+    (width, height) or a ``"person"``: a standing silhouette ``size[1]`` pixels tall, the
+    kind of outline a HOG people detector responds to.
     """
 
     waypoints: Sequence[Point]
     times: Sequence[float]
     size: tuple[int, int] = (60, 120)
     color: tuple[int, int, int] = (40, 40, 200)
+    shape: Literal["box", "person"] = "box"
 
     def centre(self, t: float) -> Point | None:
         """Where the box centre is at time ``t``, or ``None`` when it is not in the scene.
@@ -81,6 +85,9 @@ def render(
         centre = mover.centre(t)
         if centre is None:
             continue
+        if mover.shape == "person":
+            _silhouette(image, centre, mover.size[1], mover.color)
+            continue
         half_w, half_h = mover.size[0] / 2, mover.size[1] / 2
         top_left = (round(centre[0] - half_w), round(centre[1] - half_h))
         bottom_right = (round(centre[0] + half_w), round(centre[1] + half_h))
@@ -90,6 +97,27 @@ def render(
         grain = rng.normal(0.0, noise, image.shape[:2])[..., None]
         image = np.asarray(np.clip(image + grain, 0, 255), dtype=np.uint8)
     return image
+
+
+def _silhouette(
+    image: NDArray[np.uint8], centre: Point, height: int, color: tuple[int, int, int]
+) -> None:
+    """A standing person ``height`` px tall centred on ``centre``: head, body, arms, legs."""
+    s = height / 200.0
+    x, top = centre[0], centre[1] - height / 2
+
+    def p(dx: float, dy: float) -> tuple[int, int]:
+        return (round(x + dx * s), round(top + dy * s))
+
+    def w(value: float) -> int:
+        return max(1, round(value * s))
+
+    cv2.circle(image, p(0, 15), w(14), color, -1)
+    cv2.line(image, p(0, 28), p(0, 34), color, w(10))
+    cv2.ellipse(image, p(0, 75), (w(24), w(45)), 0, 0, 360, color, -1)
+    for side in (-1, 1):
+        cv2.line(image, p(24 * side, 45), p(34 * side, 110), color, w(11))
+        cv2.line(image, p(10 * side, 110), p(18 * side, 195), color, w(15))
 
 
 def scene(

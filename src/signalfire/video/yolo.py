@@ -29,6 +29,7 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 
 from signalfire.video.detectors import Detection
+from signalfire.video.geometry import nms
 
 Layout = Literal["auto", "v5", "v8"]
 
@@ -87,36 +88,6 @@ def letterbox(image: NDArray[np.uint8], size: int) -> tuple[NDArray[np.uint8], L
     top, left = round(params.pad_y - 0.1), round(params.pad_x - 0.1)
     canvas[top : top + new_h, left : left + new_w] = resized
     return canvas, params
-
-
-def nms(boxes: NDArray[np.float32], scores: NDArray[np.float32], iou_threshold: float) -> list[int]:
-    """Indices of the boxes kept by greedy non-maximum suppression, best first.
-
-    Examples
-    --------
-    Two boxes overlapping by IoU 0.68 and one far away:
-
-    >>> b = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
-    >>> nms(b, np.array([0.9, 0.8, 0.7], np.float32), 0.5)
-    [0, 2]
-    >>> nms(b, np.array([0.9, 0.8, 0.7], np.float32), 0.7)
-    [0, 1, 2]
-    """
-    order = np.argsort(-scores, kind="stable")
-    keep: list[int] = []
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    while order.size:
-        best = int(order[0])
-        keep.append(best)
-        rest = order[1:]
-        ix1 = np.maximum(boxes[best, 0], boxes[rest, 0])
-        iy1 = np.maximum(boxes[best, 1], boxes[rest, 1])
-        ix2 = np.minimum(boxes[best, 2], boxes[rest, 2])
-        iy2 = np.minimum(boxes[best, 3], boxes[rest, 3])
-        inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
-        overlap = inter / np.maximum(areas[best] + areas[rest] - inter, 1e-9)
-        order = rest[overlap <= iou_threshold]
-    return keep
 
 
 def decode_output(
