@@ -157,7 +157,7 @@ def test_bad_pedigrees(
 def test_a_pedigree_as_records_gives_the_same_lr() -> None:
     """The issue's input form, ``[{"id", "father", "mother", "sex"}]``, equals the mapping."""
     freqs = {"TH01": {"6": 0.1, "7": 0.3, "8": 0.6}}
-    records = [
+    records: list[dict[str, str | None]] = [
         {"id": "fa", "father": None, "mother": None, "sex": "male"},
         {"id": "mo", "sex": "female"},
         {"id": "mp", "father": "fa", "mother": "mo", "sex": "male"},
