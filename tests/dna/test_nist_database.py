@@ -14,6 +14,7 @@ from signalfire.core.runtime import Runtime
 from signalfire.dna import search as matching
 from signalfire.dna import searching, service
 from signalfire.dna.frequencies import FrequencyTable
+from signalfire.dna.index import ProfileIndex
 from signalfire.dna.loci import CODIS_CORE
 from signalfire.dna.schemas import ProfileImport
 from signalfire.dna.stats import match_probability
@@ -34,7 +35,8 @@ def stored(runtime: Runtime, world: World, frozen_clock: Clock) -> list[searchin
         report = service.import_profiles(db=db, actor=actor, why=WHY, data=data)
     assert (report.accepted, report.rejected, report.ignored_columns) == (1036, [], ["pop"])
     with runtime.sessions() as db:
-        return searching.stored_profiles(db, agency_id=agency.id)
+        keys = [p.id for p in report.profiles]
+        return searching.stored_profiles(db, agency_id=agency.id, keys=keys)
 
 
 def dropped(profile: matching.SearchProfile) -> matching.SearchProfile:
@@ -70,6 +72,20 @@ def test_a_partial_profile_is_found_at_moderate_stringency(stored: list[searchin
         assert matching.search(partial, profiles, stringency="high") == []
         hits = matching.search(partial, profiles, stringency="moderate")
         assert [hit.profile.key for hit in hits] == [profile.key], profile.specimen_id
+
+
+def test_the_index_prefilter_finds_the_same_hits(stored: list[searching.Stored]) -> None:
+    """Through the columnar index (what the service searches): itself at high stringency,
+    the source of a partial profile at moderate stringency, and nothing else."""
+    profiles = [entry.profile for entry in stored]
+    by_key = {profile.key: profile for profile in profiles}
+    index = ProfileIndex.build(profiles)
+    for profile in profiles:
+        for query, stringency in ((profile, "high"), (dropped(profile), "moderate")):
+            keys = index.prefilter(query, stringency=stringency, min_loci=10)  # type: ignore[arg-type]
+            narrowed = [by_key[int(k)] for k in keys]
+            hits = matching.search(query, narrowed, stringency=stringency)  # type: ignore[arg-type]
+            assert [hit.profile.key for hit in hits] == [profile.key], profile.specimen_id
 
 
 def test_self_matches_carry_the_match_probability_lr(stored: list[searching.Stored]) -> None:

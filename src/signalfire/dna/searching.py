@@ -1,8 +1,9 @@
-"""Search the DNA profile database: load the agency's profiles, match them in memory.
+"""Search the DNA profile database: prefilter in the index, match the few that may pass.
 
-Matching and statistics are the pure code of :mod:`signalfire.dna.search`; this module
-loads the candidates and the frequency table, and audits the search with its parameters
-and the SHA-256 of its result (an inline profile is audited by its digest only).
+The agency's columnar index (:mod:`signalfire.dna.indexing`) narrows millions of profiles
+to those that can match; only they are loaded and go through the pure matching and
+statistics of :mod:`signalfire.dna.search`. Each search is audited with its parameters and
+the SHA-256 of its result (an inline profile is audited by its digest only).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signalfire.core.auth.actor import Actor, Justification
@@ -20,10 +21,13 @@ from signalfire.core.events import emit
 from signalfire.dna import search as matching
 from signalfire.dna.events import DnaSearched
 from signalfire.dna.frequency_service import frequency_table
+from signalfire.dna.indexing import profile_index
 from signalfire.dna.models import DnaProfile
 from signalfire.dna.records import profile_digest
 from signalfire.dna.schemas import CandidateRead, LocusMatchRead, SearchRequest, SearchResult
 from signalfire.dna.service import RECORD, agency_of, case_of, get, result_digest
+
+_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +40,9 @@ class Stored:
 
 
 def stored_profiles(
-    db: Session, *, agency_id: int, indexes: Sequence[str] | None = None
+    db: Session, *, agency_id: int, keys: Sequence[int], indexes: Sequence[str] | None = None
 ) -> list[Stored]:
-    """Every profile of the agency (in ``indexes`` when given), ready to search."""
+    """The agency's profiles with these keys (in ``indexes`` when given), ready to match."""
     columns = (
         DnaProfile.id,
         DnaProfile.specimen_id,
@@ -47,13 +51,30 @@ def stored_profiles(
         DnaProfile.case_number,
         DnaProfile.dna_index,
     )
-    query = select(*columns).where(DnaProfile.agency_id == agency_id).order_by(DnaProfile.id)
+    out: list[Stored] = []
+    for start in range(0, len(keys), _CHUNK):
+        query = select(*columns).where(
+            DnaProfile.agency_id == agency_id, DnaProfile.id.in_(keys[start : start + _CHUNK])
+        )
+        if indexes:
+            query = query.where(DnaProfile.dna_index.in_(indexes))
+        out.extend(
+            Stored(matching.SearchProfile(key, specimen, loci, mixture=mixture), case, index)
+            for key, specimen, loci, mixture, case, index in db.execute(query)
+        )
+    return out
+
+
+def searched_count(
+    db: Session, agency_id: int, indexes: Sequence[str] | None, query: matching.SearchProfile
+) -> int:
+    """How many stored profiles a search compares (the query itself not counted)."""
+    count = select(func.count()).where(DnaProfile.agency_id == agency_id)
     if indexes:
-        query = query.where(DnaProfile.dna_index.in_(indexes))
-    return [
-        Stored(matching.SearchProfile(key, specimen, loci, mixture=mixture), case, index)
-        for key, specimen, loci, mixture, case, index in db.execute(query)
-    ]
+        count = count.where(DnaProfile.dna_index.in_(indexes))
+    if query.key is not None:
+        count = count.where(DnaProfile.id != query.key)
+    return int(db.scalar(count) or 0)
 
 
 def _query(db: Session, agency_id: int, data: SearchRequest) -> matching.SearchProfile:
@@ -114,9 +135,14 @@ def search(*, db: Session, actor: Actor, why: Justification, data: SearchRequest
     table = None
     if data.frequency_table is not None:
         table = frequency_table(db, agency_id=agency_id, name=data.frequency_table)
+    keys = profile_index(db, agency_id).prefilter(
+        query, stringency=data.stringency, min_loci=data.min_loci
+    )
     stored = {
         s.profile.key: s
-        for s in stored_profiles(db, agency_id=agency_id, indexes=data.indexes)
+        for s in stored_profiles(
+            db, agency_id=agency_id, keys=[int(k) for k in keys], indexes=data.indexes
+        )
         if s.profile.key != query.key
     }
     try:
@@ -138,7 +164,7 @@ def search(*, db: Session, actor: Actor, why: Justification, data: SearchRequest
         min_loci=data.min_loci,
         frequency_table=data.frequency_table,
         query_loci=len(query.compared),
-        searched=len(stored),
+        searched=searched_count(db, agency_id, data.indexes, query),
         candidates=[_candidate(hit, stored[hit.profile.key]) for hit in hits],
     )
     emit(

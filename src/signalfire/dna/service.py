@@ -32,6 +32,7 @@ from signalfire.dna.importer import (
     RejectedRow,
     parse_profiles,
 )
+from signalfire.dna.indexing import profiles_changed
 from signalfire.dna.models import DnaProfile
 from signalfire.dna.records import SEX_LOCI, profile_digest
 from signalfire.dna.schemas import (
@@ -169,6 +170,8 @@ def import_profiles(
             "the database refused the import (a specimen id was stored meanwhile); "
             "nothing was imported: send it again"
         ) from None
+    if rows:
+        profiles_changed(db, agency_id)
     report = _report(parsed, list(zip(rows, fresh, strict=True)), refused)
     emit(
         db,
@@ -234,4 +237,5 @@ def expunge(*, db: Session, actor: Actor, why: Justification, profile_id: int) -
     )
     db.delete(profile)
     db.flush()
+    profiles_changed(db, agency_id)
     emit(db, event)
