@@ -14,6 +14,7 @@ from signalfire.core.db_cli import app as db_app
 from signalfire.core.logging import configure as configure_logging
 from signalfire.core.runtime import Runtime
 from signalfire.geo.cli import app as roads_app
+from signalfire.redaction.cli import redact
 from signalfire.sim.cli import app as sim_app
 from signalfire.sim.train_cli import app as train_app
 
@@ -25,6 +26,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(roads_app, name="roads")
 app.add_typer(sim_app, name="sim")
 app.add_typer(train_app, name="train")
+app.command(name="redact")(redact)
 
 HostOption = Annotated[str | None, typer.Option(help="Bind address (default from config).")]
 PortOption = Annotated[int | None, typer.Option(help="Port (default from config).")]

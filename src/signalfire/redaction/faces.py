@@ -76,6 +76,8 @@ def detection_size(width: int, height: int, scale: Scale) -> tuple[int, int]:
 
     >>> detection_size(1280, 720, 360)
     (640, 384)
+    >>> detection_size(320, 240, 360)
+    (320, 256)
     >>> detection_size(1280, 720, (640, 360))
     (640, 384)
     >>> detection_size(100, 50, None)
@@ -84,8 +86,8 @@ def detection_size(width: int, height: int, scale: Scale) -> tuple[int, int]:
     if scale is None:
         w, h = float(width), float(height)
     elif isinstance(scale, int):
-        h = float(scale)
-        w = width * scale / height
+        h = float(min(scale, height))  # never upscale: a larger input finds nothing new
+        w = width * h / height
     else:
         w, h = float(scale[0]), float(scale[1])
     return int(np.ceil(w / 32) * 32), int(np.ceil(h / 32) * 32)

@@ -1,0 +1,170 @@
+"""HTTP routes of redaction jobs: upload or name a clip, follow the analysis, review
+(tracks, manual boxes, whole frames, preview frames), export, download.
+
+Creating a job needs a purpose and a case number (``X-Signalfire-Purpose``,
+``X-Signalfire-Case``); every export is audited with them and the output's SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse
+
+from signalfire.api.deps import CaseJustified, DbSession, get_runtime, requires
+from signalfire.core.auth.actor import Actor
+from signalfire.core.auth.permissions import Perm
+from signalfire.core.errors import Invalid, NotFound
+from signalfire.core.events import emit
+from signalfire.redaction import media
+from signalfire.redaction.events import RedactionDownloaded
+from signalfire.redaction.faces import CenterFace
+from signalfire.redaction.jobs import JobStore
+from signalfire.redaction.options import Edits
+from signalfire.redaction.schemas import ClipUploaded, JobCreate, JobRead
+
+router = APIRouter(prefix="/api/redactions", tags=["redaction"])
+Exporter = Annotated[Actor, requires(Perm.VIDEO_EXPORT)]
+_store_lock = threading.Lock()
+
+
+def jobs(request: Request) -> JobStore:
+    """This app's job store, made on first use (the face model loads then)."""
+    state = request.app.state
+    with _store_lock:
+        store: JobStore | None = getattr(state, "redaction_jobs", None)
+        if store is None:
+            runtime = get_runtime(request)
+            store = JobStore(
+                runtime.settings.data_dir / "redactions",
+                sessions=runtime.sessions,
+                detector=CenterFace(),
+            )
+            state.redaction_jobs = store
+    return store
+
+
+@router.post("/clips", response_model=ClipUploaded, status_code=201)
+async def upload_clip(request: Request, actor: Exporter) -> ClipUploaded:
+    """Upload a clip as the raw request body (any container FFmpeg reads)."""
+    store = jobs(request)
+    clip = uuid.uuid4().hex
+    target = store.clip_path(clip, actor)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with media.atomic_output(target) as temp, temp.open("wb") as file:
+        async for chunk in request.stream():
+            file.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    try:
+        media.probe(target)
+    except Invalid:
+        target.unlink(missing_ok=True)
+        raise
+    return ClipUploaded(clip=clip, bytes=size, sha256=digest.hexdigest())
+
+
+def _source(request: Request, store: JobStore, data: JobCreate, actor: Actor) -> tuple[Path, str]:
+    if data.clip is not None:
+        path = store.clip_path(data.clip, actor)
+        if not path.is_file():
+            raise NotFound(f"no uploaded clip {data.clip}")
+        return path, f"upload:{data.clip}"
+    assert data.path is not None
+    root = get_runtime(request).settings.data_dir.resolve()
+    path = (root / data.path).resolve()
+    if not path.is_relative_to(root):
+        raise Invalid("path: must lie inside the server's data directory", field="path")
+    return path, data.path
+
+
+@router.post("", response_model=JobRead, status_code=202)
+def create_job(data: JobCreate, request: Request, actor: Exporter, why: CaseJustified) -> JobRead:
+    """Start a job: the analysis runs now; export with ``export: true`` or later."""
+    store = jobs(request)
+    source, label = _source(request, store, data, actor)
+    job = store.create(
+        actor=actor,
+        why=why,
+        source=source,
+        label=label,
+        options=data.options,
+        edits=data.edits,
+        export_when_ready=data.export,
+    )
+    return job.read()
+
+
+@router.get("/{job_id}", response_model=JobRead)
+def read_job(job_id: str, request: Request, actor: Exporter) -> JobRead:
+    """The job's state, progress, tracks and (when exported) report."""
+    return jobs(request).get(job_id, actor).read()
+
+
+@router.put("/{job_id}/edits", response_model=JobRead)
+def set_edits(job_id: str, edits: Edits, request: Request, actor: Exporter) -> JobRead:
+    """Replace the review: removed tracks, manual boxes (followed forward), whole frames."""
+    store = jobs(request)
+    return store.set_edits(store.get(job_id, actor), edits).read()
+
+
+@router.post("/{job_id}/export", response_model=JobRead, status_code=202)
+def start_export(job_id: str, request: Request, actor: Exporter) -> JobRead:
+    """Export under the current edits (audited when done)."""
+    store = jobs(request)
+    return store.start_export(store.get(job_id, actor)).read()
+
+
+@router.get("/{job_id}/preview", response_class=Response)
+def preview_frame(
+    job_id: str,
+    request: Request,
+    actor: Exporter,
+    t: Annotated[float | None, Query(ge=0, description="Time in seconds.")] = None,
+    frame: Annotated[int | None, Query(ge=0, description="Frame index.")] = None,
+) -> Response:
+    """A frame as it will be exported (JPEG), at ``t`` seconds or frame ``frame``."""
+    store = jobs(request)
+    job = store.get(job_id, actor)
+    if (t is None) == (frame is None):
+        raise Invalid("give exactly one of t (seconds) or frame")
+    if frame is None:
+        assert t is not None
+        frame = round(t * (job.analysis.info.fps if job.analysis else 0))
+    return Response(store.preview_jpeg(job, frame), media_type="image/jpeg")
+
+
+@router.get("/{job_id}/output", response_class=FileResponse)
+def download(job_id: str, request: Request, db: DbSession, actor: Exporter) -> FileResponse:
+    """The redacted MP4 (audited)."""
+    store = jobs(request)
+    job = store.get(job_id, actor)
+    path = store.output_path(job)
+    assert job.report is not None
+    assert job.report.output is not None
+    emit(
+        db,
+        RedactionDownloaded(
+            actor=actor.ref(),
+            agency_id=actor.agency_id,
+            record_type="redaction",
+            record_id=job.id,
+            purpose=job.why.purpose,
+            case_number=job.why.case_number,
+            output_sha256=job.report.output.sha256,
+        ),
+    )
+    return FileResponse(path, media_type="video/mp4", filename=f"redacted-{job.id}.mp4")
+
+
+@router.delete("/{job_id}", status_code=204)
+def delete_job(job_id: str, request: Request, actor: Exporter) -> None:
+    """Forget a finished job and delete its files."""
+    store = jobs(request)
+    store.delete(store.get(job_id, actor))
