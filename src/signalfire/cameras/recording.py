@@ -78,10 +78,11 @@ class SegmentWriter:
             self._anchor = (time.time(), pts_s)
         return self._anchor[0] + (pts_s - self._anchor[1])
 
-    def write(self, packet: Any) -> None:
-        """Add a packet; a keyframe past the segment length starts a new segment."""
+    def write(self, packet: Any) -> bool:
+        """Add a packet; a keyframe past the segment length starts a new segment.
+        Returns whether the packet was stored (not before the first keyframe)."""
         if packet.dts is None or packet.size == 0:
-            return
+            return False
         pts = packet.pts if packet.pts is not None else packet.dts
         pts_s = float(pts * self.time_base)
         current = self._open
@@ -89,7 +90,7 @@ class SegmentWriter:
             packet.is_keyframe and pts_s - current.first_pts_s >= self.segment_s
         ):
             if current is None and not packet.is_keyframe:
-                return  # a segment must start where a decoder can
+                return False  # a segment must start where a decoder can
             self.close()
             current = self._start(pts_s)
         duration_s = float((packet.duration or 0) * self.time_base)
@@ -97,6 +98,7 @@ class SegmentWriter:
         current.container.mux(packet)
         current.frames += 1
         current.last_end_s = max(current.last_end_s, pts_s + duration_s)
+        return True
 
     def _start(self, pts_s: float) -> _Open:
         started = self.wall_time(pts_s)
@@ -185,8 +187,7 @@ def record(
                     break
                 if pace is not None and packet.pts is not None:
                     pace.wait(float(packet.pts * writer.time_base))
-                writer.write(packet)
-                copied += 1
+                copied += writer.write(packet)
         except (av.FFmpegError, OSError, ValueError) as exc:
             writer.close()
             raise SourceError(f"video source {name}: read failed while recording: {exc}") from exc
