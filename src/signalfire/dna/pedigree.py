@@ -12,13 +12,16 @@ The sum is done exactly by variable elimination (the peeling of Elston-Stewart a
 Cannings-Thompson-Skolnick, in the order :func:`numpy.einsum` chooses), so pedigrees with
 loops or several untyped generations are handled too. No theta correction is applied.
 
-Allele frequencies are those of the table over its alleles plus any observed allele
-missing from it, rescaled to sum to 1. Without mutation, alleles nobody carries are
-lumped into one (exact for this model), which keeps every locus small.
+Allele frequencies are the table's (with its 5/2N minimum for rare and unseen alleles).
+Without mutation, the alleles nobody carries are lumped into one holding the probability
+left over (exact for this model, and the same frequencies :func:`kinship_index` uses, so
+the two agree wherever both apply); the frequencies are rescaled to sum to 1 only when
+the observed ones exceed 1, or with a mutation model, which needs every allele.
 """
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Mapping, Sequence
 
@@ -30,7 +33,14 @@ from signalfire.dna.mutation import mutation_matrix
 from signalfire.dna.paternity import MutationModel
 from signalfire.dna.profiles import Genotype, Profile, allele_order, canonical_profile
 
-__all__ = ["Pedigree", "PedigreeInput", "as_pedigree", "missing_person_lr"]
+__all__ = [
+    "Pedigree",
+    "PedigreeInput",
+    "as_pedigree",
+    "check_pedigree",
+    "missing_person_locus_lrs",
+    "missing_person_lr",
+]
 
 Pedigree = Mapping[str, tuple[str | None, str | None]]
 """``{member: (father, mother)}``; a founder is ``(None, None)``."""
@@ -67,7 +77,7 @@ def as_pedigree(pedigree: PedigreeInput) -> dict[str, tuple[str | None, str | No
     return out
 
 
-def _check_pedigree(pedigree: Pedigree) -> list[str]:
+def check_pedigree(pedigree: Pedigree) -> list[str]:
     """Members in an order where parents come before their children."""
     for member, parents in pedigree.items():
         if len(parents) != 2 or (parents[0] is None) != (parents[1] is None):
@@ -151,13 +161,13 @@ def _locus_model(
 ) -> _LocusModel:
     alleles = sorted(set(table.alleles(locus)) | seen, key=allele_order)
     freqs = np.array([table.freq(locus, a) for a in alleles])
-    if mutation is None:  # lump the alleles nobody carries
-        rest = [i for i, a in enumerate(alleles) if a not in seen]
+    if mutation is None:  # lump the alleles nobody carries into the mass left over
         kept = [a for a in alleles if a in seen]
         kept_freqs = [freqs[alleles.index(a)] for a in kept]
-        if rest:
+        left = 1.0 - sum(kept_freqs)
+        if left > 0.0:
             kept.append(_OTHER)
-            kept_freqs.append(float(freqs[rest].sum()))
+            kept_freqs.append(left)
         alleles, freqs = kept, np.array(kept_freqs)
     return _LocusModel(alleles, freqs / freqs.sum(), mutation)
 
@@ -214,8 +224,32 @@ def missing_person_lr(
     """
     if theta != 0.0:
         raise ValueError("theta must be 0 for pedigree likelihoods (not implemented otherwise)")
+    lrs = missing_person_locus_lrs(pedigree, missing, victim, references, freqs, mutation=mutation)
+    return math.prod(lrs.values())
+
+
+def missing_person_locus_lrs(
+    pedigree: PedigreeInput,
+    missing: str,
+    victim: Profile,
+    references: Mapping[str, Profile],
+    freqs: FrequencyTable | Mapping[str, Mapping[str, float]],
+    *,
+    mutation: Mapping[str, object] | None = None,
+) -> dict[str, float]:
+    """The factors of :func:`missing_person_lr`, by locus (0 where a locus excludes).
+
+    Examples
+    --------
+    >>> pedigree = {"fa": (None, None), "mo": (None, None), "mp": ("fa", "mo")}
+    >>> freqs = {"TH01": {"6": 0.01, "7": 0.3, "8": 0.69}, "TPOX": {"8": 0.5, "9": 0.5}}
+    >>> lrs = missing_person_locus_lrs(pedigree, "mp", {"TH01": ("6", "8"), "TPOX": ("8", "8")},
+    ...                                {"fa": {"TH01": ("6", "7"), "TPOX": ("9", "9")}}, freqs)
+    >>> {locus: round(lr, 9) for locus, lr in lrs.items()}
+    {'TH01': 25.0, 'TPOX': 0.0}
+    """
     pedigree = as_pedigree(pedigree)
-    order = _check_pedigree(pedigree)
+    order = check_pedigree(pedigree)
     if missing not in pedigree:
         raise ValueError(f"missing person {missing!r} is not in the pedigree")
     if len(order) + 2 * sum(f is not None for f, _ in pedigree.values()) > len(_LETTERS):
@@ -226,7 +260,7 @@ def missing_person_lr(
     if missing in refs or set(refs) - set(pedigree):
         raise ValueError("references must be pedigree members other than the missing person")
     typed_candidate = canonical_profile(victim, who="victim")
-    result = 1.0
+    result: dict[str, float] = {}
     for locus in (lo for lo in table.loci if lo in typed_candidate):
         typed = {m: p[locus] for m, p in refs.items() if locus in p}
         seen = {a for g in (*typed.values(), typed_candidate[locus]) for a in g}
@@ -235,5 +269,5 @@ def missing_person_lr(
         typed[missing] = typed_candidate[locus]
         with_candidate = _likelihood(locus_model, order, pedigree, typed)
         unrelated = float(locus_model.observed(typed_candidate[locus]) @ locus_model.prior)
-        result *= with_candidate / (without * unrelated)
+        result[locus] = with_candidate / (without * unrelated)
     return result
