@@ -8,6 +8,7 @@ import typer
 import uvicorn
 
 from signalfire.accounts.cli import agency_app, user_app
+from signalfire.cameras.cli import app as cameras_app
 from signalfire.core.audit.cli import app as audit_app
 from signalfire.core.cli_support import runtime
 from signalfire.core.db_cli import app as db_app
@@ -26,6 +27,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(roads_app, name="roads")
 app.add_typer(sim_app, name="sim")
 app.add_typer(train_app, name="train")
+app.add_typer(cameras_app, name="cameras")
 app.command(name="redact")(redact)
 
 HostOption = Annotated[str | None, typer.Option(help="Bind address (default from config).")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,6 +19,21 @@ from signalfire.core.errors import Conflict, Invalid, NotFound
 from signalfire.core.events import emit
 
 _NEVER_SEEN = HealthRead(state="unknown")
+#: A camera whose worker has not reported for this long is shown offline.
+STALE_AFTER = timedelta(seconds=30)
+
+
+def health_view(health: CameraHealth | None) -> HealthRead:
+    """What to show of a camera's last health report (offline when it is stale)."""
+    if health is None:
+        return _NEVER_SEEN
+    view = HealthRead.model_validate(health)
+    if health.state != "offline" and clock.now() - health.reported_at > STALE_AFTER:
+        since = health.reported_at.isoformat(timespec="seconds")
+        return view.model_copy(
+            update={"state": "offline", "last_error": f"no worker has reported since {since}"}
+        )
+    return view
 
 
 def agency_of(actor: Actor) -> int:
@@ -32,7 +49,7 @@ def read(camera: Camera, health: CameraHealth | None) -> CameraRead:
         {
             **{c: getattr(camera, c) for c in Camera.__table__.columns.keys()},  # noqa: SIM118
             "source": mask(camera.source),
-            "health": HealthRead.model_validate(health) if health else _NEVER_SEEN,
+            "health": health_view(health),
         }
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 from multiprocessing.connection import Connection
@@ -71,6 +72,7 @@ def worker_name(index: int) -> str:
 
 def main(index: int, commands: Connection, results: Connection) -> None:
     """Serve the parent's commands until told to stop or the parent goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     worker = Worker(worker_name(index), results.send)
     try:
         while True:
