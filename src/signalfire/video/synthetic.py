@@ -142,10 +142,13 @@ def write_clip(
     fps: int,
     codec: str = "libx264",
     gop: int | None = None,
+    bit_rate: int | None = None,
 ) -> Path:
     """Encode BGR ``frames`` into ``path`` (container from the suffix); returns the path.
 
-    The file appears only when complete (written beside it, then renamed).
+    ``bit_rate`` (bits/s) caps the stream the way a camera's encoder setting does; without
+    it the encoder's constant quality spends many bits on synthetic noise. The file appears
+    only when complete (written beside it, then renamed).
     """
     target = Path(path)
     fd, tmp_name = tempfile.mkstemp(suffix=target.suffix, dir=target.parent)
@@ -157,6 +160,8 @@ def write_clip(
                 raise ValueError(f"codec {codec!r} does not encode video")
             stream.pix_fmt = "yuv420p"
             stream.codec_context.gop_size = gop or fps * 2
+            if bit_rate:
+                stream.codec_context.bit_rate = bit_rate
             if codec == "libx264":
                 stream.codec_context.options = {"preset": "veryfast", "tune": "zerolatency"}
             for index, image in enumerate(frames):
