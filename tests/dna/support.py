@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from signalfire.accounts.models import Agency
 from signalfire.core.auth.permissions import Role
 from signalfire.dna.frequencies import FrequencyTable
 from signalfire.dna.profiles import allele_order
@@ -20,21 +21,29 @@ WHY = {"X-Signalfire-Purpose": "compare the crime-scene sample", "X-Signalfire-C
 class Lab:
     """An agency with a DNA analyst (headers state purpose and case) and a dispatcher."""
 
-    agency_id: int
+    agency: Agency
     analyst: Headers
     dispatcher: Headers
+
+    @property
+    def agency_id(self) -> int:
+        return self.agency.id
 
 
 def lab(world: World, code: str) -> Lab:
     agency = world.agency(code, kind="police")
     prefix = code.lower()
-    analyst = world.user(f"{prefix}.dna", agency, [Role.DNA_ANALYST], password=None)
-    dispatcher = world.user(f"{prefix}.dispatcher", agency, [Role.DISPATCHER], password=None)
     return Lab(
-        agency_id=agency.id,
-        analyst={**bearer(world.token(analyst)), **WHY},
-        dispatcher={**bearer(world.token(dispatcher)), **WHY},
+        agency=agency,
+        analyst=colleague(world, agency, f"{prefix}.dna", Role.DNA_ANALYST),
+        dispatcher=colleague(world, agency, f"{prefix}.dispatcher", Role.DISPATCHER),
     )
+
+
+def colleague(world: World, agency: Agency, username: str, *roles: Role) -> Headers:
+    """Headers of a new user of ``agency`` with ``roles`` (stating purpose and case)."""
+    user = world.user(username, agency, list(roles), password=None)
+    return {**bearer(world.token(user)), **WHY}
 
 
 def wide_csv(people: Mapping[str, Person], loci: Iterable[str] | None = None) -> str:

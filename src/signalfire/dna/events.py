@@ -58,3 +58,51 @@ class DnaFrequenciesImported(Event):
     population: str
     loci: int
     table_sha256: str
+
+
+class DnaFamilialSwitched(Event):
+    """An administrator switched familial search on or off for the agency."""
+
+    topic: ClassVar[str] = "dna.familial.switched"
+    enabled: bool
+    reason: str
+
+
+class DnaFamilialApproved(Event):
+    """A familial search was approved for one case and query specimen."""
+
+    topic: ClassVar[str] = "dna.familial.approved"
+    specimen_id: str
+    reason: str
+    expires_at: str
+
+
+class DnaFamilialSearched(Event):
+    """A familial (kinship) search ran under an approval."""
+
+    topic: ClassVar[str] = "dna.familial.searched"
+    approval_id: int
+    parameters: dict[str, Any]
+    searched: int
+    candidate_ids: list[int]
+    result_sha256: str
+
+
+class DnaFamilyStored(Event):
+    """A reference family (pedigree with reference specimens) was stored."""
+
+    topic: ClassVar[str] = "dna.family.stored"
+    label: str
+    members: int
+    reference_specimens: list[str]
+
+
+class DnaIdentificationRun(Event):
+    """Unidentified profiles were compared with the reference families of a case."""
+
+    topic: ClassVar[str] = "dna.dvi.run"
+    parameters: dict[str, Any]
+    victims: int
+    families: int
+    identifications: list[list[int]]
+    result_sha256: str

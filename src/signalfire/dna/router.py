@@ -18,8 +18,18 @@ from signalfire.api.deps import CaseJustified, DbSession, requires
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.schemas import RequestBody
-from signalfire.dna import frequency_service, searching, service
+from signalfire.dna import familial, frequency_service, identification, searching, service
 from signalfire.dna.schemas import (
+    DviRequest,
+    DviResult,
+    FamilialApprovalCreate,
+    FamilialApprovalRead,
+    FamilialSearchRequest,
+    FamilialSearchResult,
+    FamilialSettingsRead,
+    FamilialSwitch,
+    FamilyCreate,
+    FamilyRead,
     FrequencyImport,
     FrequencyTableRead,
     ImportReport,
@@ -153,3 +163,79 @@ def list_frequencies(
 ) -> list[FrequencyTableRead]:
     """Your agency's frequency tables, by name."""
     return frequency_service.list_tables(db=db, actor=actor)
+
+
+@router.get("/familial/settings", response_model=FamilialSettingsRead)
+def familial_settings(
+    db: DbSession, actor: Annotated[Actor, requires(Perm.DNA_SEARCH)]
+) -> FamilialSettingsRead:
+    """Whether familial search is switched on for your agency (it is off by default)."""
+    return familial.read_settings(db=db, actor=actor)
+
+
+@router.put("/familial/settings", response_model=FamilialSettingsRead)
+def switch_familial_search(
+    data: FamilialSwitch,
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_FAMILIAL_MANAGE)],
+) -> FamilialSettingsRead:
+    """Switch familial search on or off for your agency (administrators; audited)."""
+    return familial.switch(db=db, actor=actor, data=data)
+
+
+@router.post("/familial/approvals", response_model=FamilialApprovalRead, status_code=201)
+def approve_familial_search(
+    data: FamilialApprovalCreate,
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_FAMILIAL_APPROVE)],
+) -> FamilialApprovalRead:
+    """Approve one familial search: a case, a stored query specimen, a validity period."""
+    return familial.approve(db=db, actor=actor, data=data)
+
+
+@router.post("/familial/search", response_model=FamilialSearchResult)
+def familial_search(
+    data: FamilialSearchRequest,
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_SEARCH)],
+    why: CaseJustified,
+) -> FamilialSearchResult:
+    """Rank your agency's profiles by kinship index with an approved query (audited).
+
+    Refused while familial search is off, for another case than the approval's, after
+    the approval expired, or when you approved it yourself.
+    """
+    return familial.search(db=db, actor=actor, why=why, data=data)
+
+
+@router.post("/families", response_model=FamilyRead, status_code=201)
+def create_family(
+    data: FamilyCreate,
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_WRITE)],
+    why: CaseJustified,
+) -> FamilyRead:
+    """Store a reference family (pedigree of labelled members) for the case."""
+    return identification.create_family(db=db, actor=actor, why=why, data=data)
+
+
+@router.get("/families", response_model=list[FamilyRead])
+def list_families(
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_READ)],
+    why: CaseJustified,
+) -> list[FamilyRead]:
+    """The reference families of the case."""
+    return identification.list_families(db=db, actor=actor, why=why)
+
+
+@router.post("/dvi", response_model=DviResult)
+def disaster_victim_identification(
+    data: DviRequest,
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_SEARCH)],
+    why: CaseJustified,
+) -> DviResult:
+    """Every unidentified-remains profile of the case against every family of the case:
+    the pairwise LR matrix, exclusions and proposed identifications (audited)."""
+    return identification.run_dvi(db=db, actor=actor, why=why, data=data)
