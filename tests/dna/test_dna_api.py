@@ -272,3 +272,29 @@ def test_frequency_tables_by_name(client: TestClient, fire: Lab) -> None:
     )
     assert bad.status_code == 422
     assert bad.json()["detail"] == "frequency CSV: row 2, column 'TH01': '0.3x' is not a number"
+
+
+def test_the_match_report_shows_candidates_loci_and_formulas(
+    client: TestClient, fire: Lab, runtime: Runtime
+) -> None:
+    import_people(client, fire)
+    store_table(client, fire)
+    loci = {k: list(v) for k, v in PERSONS[SAMPLES[1]].items()}
+    body = {"profile": {"loci": loci}, "frequency_table": "NIST-AA"}
+    response = client.post("/api/dna/search/report", json=body, headers=fire.analyst)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert f"Candidate 1: specimen {SAMPLES[1]}" in page
+    assert "Candidate 2" not in page
+    assert f"case {CASE}" in page
+    het = next(k for k, (a, b) in PERSONS[SAMPLES[1]].items() if a != b and k in TABLE)
+    row = page[page.index(f"<td>{het}</td>") :].split("</tr>")[0]
+    assert "2pq" in row
+    assert "NRC II" in page  # the formulas are explained
+    (searched,) = audit(runtime, "dna.searched")  # a report is an audited search
+    assert searched.case_number == CASE
+    digest = page.split("Result SHA-256</dt><dd><code>")[1].split("<")[0]
+    assert f'"result_sha256":"{digest}"' in searched.details
+    refused = client.post("/api/dna/search/report", json=body, headers=fire.dispatcher)
+    assert refused.status_code == 403

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from signalfire.api.deps import CaseJustified, DbSession, requires
@@ -140,6 +141,18 @@ def search_profiles(
 ) -> SearchResult:
     """Search your agency's profiles at a stringency; candidates ranked by LR."""
     return searching.search(db=db, actor=actor, why=why, data=data)
+
+
+@router.post("/search/report", response_class=HTMLResponse)
+def search_report(
+    data: SearchRequest,
+    db: DbSession,
+    actor: Annotated[Actor, requires(Perm.DNA_SEARCH)],
+    why: CaseJustified,
+) -> HTMLResponse:
+    """The same search as a printable HTML match report: candidates, per-locus values
+    and the formulas behind them (audited like a search)."""
+    return HTMLResponse(searching.report(db=db, actor=actor, why=why, data=data))
 
 
 @router.post(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from signalfire.core import clock
 from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.errors import Invalid
 from signalfire.core.events import emit
@@ -24,6 +25,7 @@ from signalfire.dna.frequency_service import frequency_table
 from signalfire.dna.indexing import profile_index
 from signalfire.dna.models import DnaProfile
 from signalfire.dna.records import profile_digest
+from signalfire.dna.report import render_match_report
 from signalfire.dna.schemas import CandidateRead, LocusMatchRead, SearchRequest, SearchResult
 from signalfire.dna.service import RECORD, agency_of, case_of, get, result_digest
 
@@ -183,3 +185,21 @@ def search(*, db: Session, actor: Actor, why: Justification, data: SearchRequest
         ),
     )
     return result
+
+
+def report(*, db: Session, actor: Actor, why: Justification, data: SearchRequest) -> str:
+    """The search (audited like any other) as a printable HTML match report."""
+    result = search(db=db, actor=actor, why=why, data=data)
+    label = "a profile given with the request"
+    if data.profile_id is not None:
+        specimen = get(db, agency_of(actor), data.profile_id).specimen_id
+        label = f"stored profile {data.profile_id} (specimen {specimen})"
+    return render_match_report(
+        result,
+        case_number=case_of(why),
+        query_label=label,
+        analyst=actor.username,
+        generated_at=clock.now(),
+        digest=result_digest(result),
+        theta=data.theta,
+    )
