@@ -8,13 +8,19 @@ from typing import Annotated, Literal
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from signalfire.core.cli_support import err, fail
 from signalfire.core.errors import DomainError
 from signalfire.redaction.options import Edits, RedactionOptions
 
+err = Console(stderr=True)
 _STAGES = {"analyse": "finding faces", "render": "hiding and encoding"}
+
+
+def fail(message: str) -> None:
+    """Print ``message`` in red on stderr, verbatim."""
+    err.print(message, style="red", markup=False, highlight=False)
 
 
 def _edits(path: Path | None) -> Edits:

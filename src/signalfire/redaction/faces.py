@@ -51,8 +51,15 @@ def default_model_path() -> Path:
 
 
 def _dynamic_model(path: Path) -> bytes:
-    """The model with free batch, height and width on its input and outputs."""
+    """The model with free batch, height and width on its input and outputs, and its
+    weights as constants."""
     model = onnx.load(str(path))
+    # The file lists every weight as a graph input too, which stops ONNX Runtime from
+    # folding batch norms into convolutions; weights are constants here.
+    weights = {init.name for init in model.graph.initializer}
+    inputs = [value for value in model.graph.input if value.name not in weights]
+    del model.graph.input[:]
+    model.graph.input.extend(inputs)
     names = {_INPUT: ("B", None, "H", "W")} | dict.fromkeys(_OUTPUTS, ("B", None, "h", "w"))
     for value in [*model.graph.input, *model.graph.output]:
         if value.name not in names:
@@ -155,7 +162,8 @@ class CenterFace:
     providers
         ONNX Runtime execution providers in order of preference (CUDA, then CPU).
     threads
-        Intra-op threads for the CPU provider (0: ONNX Runtime decides).
+        Intra-op threads for the CPU provider (0: ONNX Runtime decides). One thread,
+        without spinning, leaves the other cores to decoding and encoding.
     """
 
     def __init__(
@@ -163,10 +171,11 @@ class CenterFace:
         model_path: Path | None = None,
         *,
         providers: Sequence[str] | None = None,
-        threads: int = 0,
+        threads: int = 1,
     ) -> None:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.session = ort.InferenceSession(
             _dynamic_model(model_path or default_model_path()),

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from signalfire.redaction import media
 from signalfire.redaction.analysis import Progress
-from signalfire.redaction.blur import redact_regions, redact_whole
+from signalfire.redaction.blur import redact_regions, redact_whole, redact_yuv420, yuv420_planes
 from signalfire.redaction.errors import UnreadableVideo
 from signalfire.redaction.options import RedactionOptions
 from signalfire.redaction.plan import FramePlan
@@ -75,7 +75,18 @@ def _redacted(
     frame: av.VideoFrame, plan: FramePlan, index: int, options: RedactionOptions
 ) -> av.VideoFrame:
     whole = index < len(plan.whole) and plan.whole[index]
-    if not whole and (index >= len(plan.boxes) or not plan.boxes[index]):
+    boxes = plan.boxes[index] if index < len(plan.boxes) else []
+    if not whole and not boxes:
         return frame
-    image = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
-    return av.VideoFrame.from_ndarray(hide(image, plan, index, options), format="bgr24")
+    if frame.format.name != "yuv420p" or frame.width % 2 or frame.height % 2:
+        image = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+        return av.VideoFrame.from_ndarray(hide(image, plan, index, options), format="bgr24")
+    # Masked in the decoder's own YUV planes: no conversion to BGR and back.
+    buffer = np.asarray(frame.to_ndarray(format="yuv420p"), dtype=np.uint8)
+    if whole:
+        hidden = buffer.copy()
+        for plane, fill in zip(yuv420_planes(hidden), (16, 128, 128), strict=True):
+            plane[:] = redact_whole(plane, method=options.method, fill=fill)
+    else:
+        hidden = redact_yuv420(buffer, boxes, method=options.method, margin=options.margin)
+    return av.VideoFrame.from_ndarray(hidden, format="yuv420p")

