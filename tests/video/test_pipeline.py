@@ -167,3 +167,34 @@ def test_person_detector_tracks_a_walker_across_a_line(tmp_path: Path) -> None:
     x1, y1, x2, y2 = events[0].boxes[0]
     assert y2 - y1 > 200  # a whole person, not a moving fragment
     assert x1 < 320 < x2
+
+
+def test_someone_standing_still_keeps_their_track_and_dwells_once(tmp_path: Path) -> None:
+    # Walks in from the left, then stands still in the zone from 2 s to the end (14 s).
+    person = Mover(
+        [(40, 190), (200, 190), (200, 190)],
+        [0.5, 2.0, 14.0],
+        size=(0, 240),
+        color=(30, 30, 30),
+        shape="person",
+    )
+    path = scenes.clip(tmp_path / "still.mp4", scenes.coffee(), [person], seconds=14.0)
+    rule = DwellRule(name="door", polygon=ZONE, seconds=6, cooldown_s=0)
+    config = {"detector": {"kind": "hog_person", "confidence": 0.6}, "rules": [rule]}
+    pipeline = Pipeline(PipelineConfig.model_validate(config))
+    events: list[Event] = []
+    idle_runs = []
+    with open_source(str(path), fps=5.0) as source:
+        for frame in source:
+            events.extend(pipeline.process(frame))
+            assert pipeline.stats is not None
+            if frame.pts_s > 10 and not pipeline.stats.moving:
+                idle_runs.append(pipeline.stats.detector_ran)
+    assert [(e.kind, e.class_name) for e in events] == [("dwell", "person")]
+    # In the zone from about 1.5 s; the dwell limit is 6 s.
+    assert events[0].pts_s == pytest.approx(7.5, abs=1.0)
+    # Once the still figure has faded into the background, the detector runs only to
+    # check on it, every 2 s (keepalive_s), not on every frame.
+    assert idle_runs
+    assert 0 < sum(idle_runs) <= len(idle_runs) // 8 + 1
+    assert len(pipeline.tracks) == 1

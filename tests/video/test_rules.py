@@ -183,6 +183,21 @@ def test_dwell_survives_a_track_missing_for_a_moment() -> None:
     assert [t for t, _ in hits] == [pytest.approx(5.0)]
 
 
+def test_dwell_ignores_a_moment_across_the_border() -> None:
+    frames = [*loiter(1, 0, 3), (3.2, [track(1, 650, 300)]), *loiter(1, 3.4, 6)]
+    hits = play(engine(DWELL), frames)
+    assert [t for t, _ in hits] == [pytest.approx(5.0)]
+
+
+def test_zone_drawn_to_the_picture_edge_holds_boxes_touching_it() -> None:
+    bottom = DwellRule(
+        name="kerb", polygon=[(0.0, 0.5), (1.0, 0.5), (1.0, 1.0), (0.0, 1.0)], seconds=2
+    )
+    frames = [(i / 5, [track(1, 999.5 if i % 2 else 300, 500)]) for i in range(16)]
+    hits = play(engine(bottom), frames)
+    assert [t for t, _ in hits] == [pytest.approx(2.0)]
+
+
 def test_dwell_restarts_after_the_track_was_lost() -> None:
     # 4 s in the zone, unseen for 3 s (more than lost_s), then back: a new stay from 7.4 s.
     frames = loiter(1, 0, 4) + [(4.2 + i / 5, []) for i in range(15)] + loiter(1, 7.4, 13)

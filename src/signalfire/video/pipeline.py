@@ -87,11 +87,14 @@ class Pipeline:
             var_threshold=motion.var_threshold,
         )
         self.detector = detector or build_detector(config.detector, gate=self.gate)
-        self.tracker = Tracker(config.tracker, fps=config.fps)
+        # Between keep-alive runs the tracker hears nothing; a still object must outlive them.
+        lost_s = max(config.tracker.lost_s, 1.5 * motion.keepalive_s)
+        tracking = config.tracker.model_copy(update={"lost_s": lost_s})
+        self.tracker = Tracker(tracking, fps=config.fps)
         self.rules = RuleEngine(
             config.rules,
             anchor=config.anchor,
-            lost_s=config.tracker.lost_s,
+            lost_s=lost_s,
             timezone=config.timezone,
         )
         self.tracks: list[Track] = []

@@ -202,6 +202,12 @@ class ZoneCrossing(_PerTrack[bool]):
 class _Stay:
     since: float
     fired: bool = False
+    outside_since: float | None = None
+
+
+EXIT_GRACE_S = 1.0
+"""A stay ends only after this long outside the zone: a box that jitters across the
+border for a frame or two has not left."""
 
 
 class Dwell(_PerTrack[_Stay]):
@@ -218,11 +224,22 @@ class Dwell(_PerTrack[_Stay]):
             if not _wanted(self.config.classes, seen.track):
                 continue
             track_id = seen.track.track_id
-            if not point_in_polygon(seen.point, self.polygon):
-                self.memory.pop(track_id, None)
+            inside = point_in_polygon(seen.point, self.polygon)
+            memory = self.memory.get(track_id)
+            if memory is None and not inside:
                 continue
-            memory = self.memory.setdefault(track_id, _Memory(_Stay(view.time_s), view.time_s))
+            if memory is None:
+                memory = self.memory[track_id] = _Memory(_Stay(view.time_s), view.time_s)
             memory.last_seen = view.time_s
+            if not inside:
+                memory.state.outside_since = memory.state.outside_since or view.time_s
+                if view.time_s - memory.state.outside_since > EXIT_GRACE_S:
+                    del self.memory[track_id]
+                continue
+            away = memory.state.outside_since
+            if away is not None and view.time_s - away > EXIT_GRACE_S:
+                memory.state = _Stay(view.time_s)  # was out long enough: a new stay
+            memory.state.outside_since = None
             stayed = view.time_s - memory.state.since
             if not memory.state.fired and stayed >= self.config.seconds:
                 memory.state.fired = True
@@ -322,6 +339,8 @@ class AfterHoursMotion:
         return bool(np.any(mask[y1 : max(y2, y1 + 1), x1 : max(x2, x1 + 1)]))
 
 
+_EDGE = 1.0 - 1e-9
+
 Evaluator = LineCrossing | ZoneCrossing | Dwell | Crowding | AfterHoursMotion
 
 
@@ -379,7 +398,9 @@ class RuleEngine:
         seen = []
         for track in tracks:
             x, y = box_anchor(track.box, self.anchor)
-            seen.append(Seen(track, (x / width, y / height)))
+            # Just inside the picture, so a zone drawn to its edge holds boxes that touch it.
+            point = (min(max(x / width, 0.0), _EDGE), min(max(y / height, 0.0), _EDGE))
+            seen.append(Seen(track, point))
         local = dt.datetime.fromtimestamp(wall_time, self._zone).time()
         view = View(tracks=seen, time_s=time_s, local_time=local, motion=motion)
         hits: list[Hit] = []
