@@ -100,3 +100,17 @@ def test_silent_server_times_out_with_source_error() -> None:
         port = server.getsockname()[1]
         with pytest.raises(SourceError, match="cannot open"):
             open_source(f"rtsp://127.0.0.1:{port}/live", timeout_s=0.5)
+
+
+def test_single_threaded_decoding_gives_the_same_pictures(coffee_clip: Path) -> None:
+    with open_source(str(coffee_clip), fps=5.0) as threaded:
+        expected = [frame.image for frame in threaded]
+    with open_source(str(coffee_clip), fps=5.0, threads=1) as single:
+        got = [frame.image for frame in single]
+    assert len(got) == len(expected) == 15
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+
+
+def test_negative_thread_count_is_refused(coffee_clip: Path) -> None:
+    with pytest.raises(ValueError, match="threads must be 0"):
+        open_source(str(coffee_clip), threads=-1)

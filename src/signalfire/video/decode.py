@@ -108,6 +108,7 @@ class FrameSource:
         self._realtime = realtime
         self._frames: Iterator[Any] = container.decode(self._stream)
         self._next_due: float | None = None
+        self._last_pts: float | None = None
         self._start: tuple[float, float] | None = None
         self.decoded = 0
         """Frames decoded so far, kept or not."""
@@ -138,9 +139,14 @@ class FrameSource:
             except StopIteration:
                 raise
             except (av.FFmpegError, OSError, ValueError) as exc:
-                raise SourceError(f"video source {self._name}: read failed: {exc}") from exc
+                raise SourceError(
+                    f"video source {self._name}: read failed: {_reason(exc)}"
+                ) from exc
             self.decoded += 1
             pts_s = self._time_of(frame)
+            if self._last_pts is not None and pts_s < self._last_pts:
+                self._next_due = None  # the stream's clock went back (a camera restarted)
+            self._last_pts = pts_s
             if self._next_due is not None and pts_s + 1e-6 < self._next_due:
                 continue
             self._next_due = (
@@ -218,7 +224,11 @@ def open_source(
     if not container.streams.video:
         container.close()
         raise SourceError(f"video source {name}: has no video stream")
-    return FrameSource(container, name=name, fps=fps, realtime=realtime, threads=threads)
+    try:
+        return FrameSource(container, name=name, fps=fps, realtime=realtime, threads=threads)
+    except ValueError:
+        container.close()
+        raise
 
 
 def _reason(exc: BaseException) -> str:
