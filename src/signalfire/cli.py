@@ -14,6 +14,7 @@ from signalfire.core.cli_support import runtime
 from signalfire.core.db_cli import app as db_app
 from signalfire.core.logging import configure as configure_logging
 from signalfire.core.runtime import Runtime
+from signalfire.dna.cli import app as dna_app
 from signalfire.geo.cli import app as roads_app
 from signalfire.redaction.cli import redact
 from signalfire.sim.cli import app as sim_app
@@ -27,6 +28,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(roads_app, name="roads")
 app.add_typer(sim_app, name="sim")
 app.add_typer(train_app, name="train")
+app.add_typer(dna_app, name="dna")
 app.add_typer(cameras_app, name="cameras")
 app.command(name="redact")(redact)
 

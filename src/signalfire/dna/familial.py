@@ -39,7 +39,7 @@ from signalfire.dna.schemas import (
     KinshipCandidateRead,
     KinshipLocusRead,
 )
-from signalfire.dna.service import RECORD, agency_of, case_of, result_digest
+from signalfire.dna.service import RECORD, agency_of, case_of, get_by_specimen, result_digest
 
 
 def _settings_view(row: DnaAgencySettings) -> FamilialSettingsRead:
@@ -74,16 +74,6 @@ def switch(*, db: Session, actor: Actor, data: FamilialSwitch) -> FamilialSettin
     return _settings_view(row)
 
 
-def _stored(db: Session, agency_id: int, specimen_id: str) -> DnaProfile:
-    query = select(DnaProfile).where(
-        DnaProfile.agency_id == agency_id, DnaProfile.specimen_id == specimen_id
-    )
-    profile = db.scalars(query).first()
-    if profile is None:
-        raise NotFound(f"no stored DNA profile with specimen id {specimen_id!r}")
-    return profile
-
-
 def approve(*, db: Session, actor: Actor, data: FamilialApprovalCreate) -> FamilialApprovalRead:
     """Record leave for one familial search of a stored specimen in a case."""
     agency_id = agency_of(actor)
@@ -92,7 +82,7 @@ def approve(*, db: Session, actor: Actor, data: FamilialApprovalCreate) -> Famil
             "familial search is switched off for this agency; an administrator "
             "switches it on first (PUT /api/dna/familial/settings)"
         )
-    _stored(db, agency_id, data.specimen_id)
+    get_by_specimen(db, agency_id, data.specimen_id)
     now = clock.now()
     row = DnaFamilialApproval(
         agency_id=agency_id,
@@ -210,7 +200,7 @@ def search(
     """Rank the agency's single-source profiles by kinship index with the approved query."""
     agency_id, case = agency_of(actor), case_of(why)
     approval = _approval(db, actor, agency_id, case, data.approval_id)
-    query_row = _stored(db, agency_id, approval.specimen_id)
+    query_row = get_by_specimen(db, agency_id, approval.specimen_id)
     if query_row.mixture:
         raise Invalid("familial search needs a single-source query profile", field="approval_id")
     query = _genotypes(query_row)

@@ -199,6 +199,17 @@ def get(db: Session, agency_id: int, profile_id: int) -> DnaProfile:
     return profile
 
 
+def get_by_specimen(db: Session, agency_id: int, specimen_id: str) -> DnaProfile:
+    """The agency's stored profile with ``specimen_id``, or 404."""
+    query = select(DnaProfile).where(
+        DnaProfile.agency_id == agency_id, DnaProfile.specimen_id == specimen_id
+    )
+    profile = db.scalars(query).first()
+    if profile is None:
+        raise NotFound(f"no stored DNA profile with specimen id {specimen_id!r}")
+    return profile
+
+
 def read_profile(*, db: Session, actor: Actor, why: Justification, profile_id: int) -> ProfileRead:
     """One stored profile of the caller's agency (the read is audited)."""
     agency_id, case = agency_of(actor), case_of(why)
