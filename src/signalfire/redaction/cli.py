@@ -46,6 +46,9 @@ def redact(
         Literal["blur", "pixelate", "black"], typer.Option(help="How faces are hidden.")
     ] = "blur",
     mute: Annotated[bool, typer.Option(help="Drop the audio.")] = False,
+    plates: Annotated[
+        bool, typer.Option(help="Also hide moving text, such as licence plates.")
+    ] = False,
     edits: Annotated[
         Path | None,
         typer.Option(help="Reviewer's edits (JSON: removed_tracks, boxes, whole_frames)."),
@@ -58,7 +61,9 @@ def redact(
     from signalfire.redaction.video import redact_video
 
     try:
-        options = RedactionOptions(scale=scale, method=method, mute=mute, detect_every=detect_every)
+        options = RedactionOptions(
+            scale=scale, method=method, mute=mute, detect_every=detect_every, plates=plates
+        )
     except ValidationError as exc:
         fail(f"error: {exc}")
         raise typer.Exit(2) from exc

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import av
 import av.container
@@ -21,6 +23,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from signalfire.redaction.errors import UnreadableVideo
+
+T = TypeVar("T")
+_DONE = object()
 
 _COPYABLE_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"})
 
@@ -91,6 +96,56 @@ def frames(
             else:
                 array = frame.to_ndarray(format=fmt, width=size[0], height=size[1])
             yield np.asarray(array, dtype=np.uint8)
+
+
+def prefetch(items: Iterator[T], depth: int = 6) -> Iterator[T]:
+    """``items``, produced by a worker thread up to ``depth`` ahead of the consumer.
+
+    FFmpeg decodes and scales without holding the GIL, so decoding the next frames
+    overlaps detection or encoding of this one. An error in the worker is raised here;
+    a consumer that stops early stops the worker.
+
+    >>> list(prefetch(iter(range(5)), depth=2))
+    [0, 1, 2, 3, 4]
+    """
+    box: queue.Queue[Any] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not offer(item):
+                    return
+            offer(_DONE)
+        except BaseException as error:  # handed to the consumer
+            offer(error)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=work, name="prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = box.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 @contextlib.contextmanager

@@ -34,7 +34,7 @@ class RedactionOptions(BaseModel):
     margin: float = Field(
         0.3, ge=0, le=1, description="Mask margin around each box, as a share of its size."
     )
-    plates: bool = Field(False, description="Also hide text regions such as licence plates.")
+    plates: bool = Field(False, description="Also hide moving text regions such as licence plates.")
     mute: bool = Field(False, description="Drop the audio instead of copying it.")
     crf: int = Field(20, ge=0, le=51, description="H.264 constant rate factor.")
     preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = Field(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import av
+import av.container
 import numpy as np
 from numpy.typing import NDArray
 
@@ -52,16 +55,14 @@ def render(
             video = container.streams.video[0]
             video.thread_type = "AUTO"
             streams = [video] + ([encoder.audio_in] if encoder.audio_in is not None else [])
-            for packet in container.demux(streams):
-                if packet.stream.type == "audio":
-                    encoder.write_audio(packet)
+            for item in media.prefetch(_decoded(container, streams)):
+                if isinstance(item, av.Packet):
+                    encoder.write_audio(item)
                     continue
-                for frame in packet.decode():
-                    assert isinstance(frame, av.VideoFrame)  # a video packet's frames
-                    encoder.write(_redacted(frame, plan, written, options))
-                    written += 1
-                    if progress is not None:
-                        progress("render", written, len(plan.boxes))
+                encoder.write(_redacted(item, plan, written, options))
+                written += 1
+                if progress is not None:
+                    progress("render", written, len(plan.boxes))
             encoder.close()
         if written != len(plan.boxes):
             raise UnreadableVideo(
@@ -69,6 +70,19 @@ def render(
                 path=str(source),
             )
     return written
+
+
+def _decoded(
+    container: av.container.InputContainer, streams: list[Any]
+) -> Iterator[av.VideoFrame | av.Packet[Any]]:
+    """The video frames, decoded, and the audio packets, as they come."""
+    for packet in container.demux(streams):
+        if packet.stream.type == "audio":
+            yield packet
+            continue
+        for frame in packet.decode():
+            assert isinstance(frame, av.VideoFrame)  # a video packet's frames
+            yield frame
 
 
 def _redacted(

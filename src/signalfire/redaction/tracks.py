@@ -124,7 +124,8 @@ class Tracker:
     max_gap
         Frames a track may go undetected and still be continued.
     max_distance
-        Largest centre jump, in face sizes, from the predicted position.
+        Largest centre jump, in face sizes, from the predicted position, per frame
+        since the track was last seen (at most three frames' worth).
     """
 
     def __init__(self, kind: Kind = "face", *, max_gap: int = 15, max_distance: float = 1.0):
@@ -140,7 +141,11 @@ class Tracker:
         self._active = [t for t in self._active if frame - t.last <= self.max_gap]
         unmatched = set(range(len(boxes)))
         if self._active and len(boxes):
-            cost = np.stack([_cost(t.predict(frame), boxes) for t in self._active])
+            # A track unseen for several frames may have moved further: the allowed
+            # jump grows with the gap (up to three times).
+            cost = np.stack(
+                [_cost(t.predict(frame), boxes) / min(3, frame - t.last) for t in self._active]
+            )
             for r, c in _greedy(cost, self.max_distance):
                 self._active[r].add(frame, boxes[c])
                 unmatched.discard(c)

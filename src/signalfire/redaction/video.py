@@ -76,15 +76,23 @@ def redact_video(
     edits: Edits | None = None,
     progress: Progress | None = None,
     faces: Detector | None = None,
+    plates: Detector | None = None,
 ) -> RedactionReport:
-    """Hide every face in ``input_path`` and write H.264 MP4 to ``output_path``.
+    """Hide every face (and, with ``options.plates``, moving text such as licence
+    plates) in ``input_path`` and write H.264 MP4 to ``output_path``.
 
     The output appears only when complete; a damaged input raises
     :class:`~signalfire.redaction.errors.UnreadableVideo` and leaves nothing behind.
     """
     options = options or RedactionOptions()
     media.probe(input_path)
-    analysis = analyse(input_path, options=options, faces=faces or CenterFace(), progress=progress)
+    analysis = analyse(
+        input_path,
+        options=options,
+        faces=faces or CenterFace(),
+        plates=plates,
+        progress=progress,
+    )
     return export(analysis, output_path, edits=edits, progress=progress)
 
 
