@@ -32,6 +32,7 @@ JUSTIFIED = ("--as", "lab.dna", "--purpose", "compare the scene sample", "--case
 @pytest.fixture(autouse=True)
 def cli_database(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
     monkeypatch.setenv("SIGNALFIRE_DATABASE__URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")  # wide tables stay on one line
     return database_url
 
 
@@ -83,10 +84,23 @@ def test_import_search_and_report(analyst: None, tmp_path: Path, runtime: Runtim
 
 def test_stats_and_kinship_from_files_agree_with_the_library(tmp_path: Path) -> None:
     profiles, freqs = files(tmp_path)
-    text = ok("dna", "stats", profiles, "--frequencies", freqs)
+    sample = nist.read_csv()
+    populations = {}
+    for pop in ("AA", "Cauc"):
+        populations[pop] = FrequencyTable.from_genotypes(nist.population(sample, pop))
+        (tmp_path / f"{pop}.csv").write_text(frequency_csv(populations[pop]))
+    both = ("--frequencies", tmp_path / "AA.csv", "--frequencies", tmp_path / "Cauc.csv")
+    text = ok("dna", "stats", profiles, *both, "--theta", "0.01", "--formula", "nrc4.10")
     person = PERSONS[SAMPLES[0]]
-    rmp = match_probability(person, TABLE)
-    assert f"{rmp:.4g}" in text
+    totals = [
+        match_probability(person, populations[pop], theta=0.01, formula="nrc4.10")
+        for pop in ("AA", "Cauc")
+    ]
+    assert f"│ all │ │ {totals[0]:.4g} (1 in" in text  # the populations side by side
+    assert f"│ {totals[1]:.4g} (1 in" in text
+    bad = sf("dna", "stats", profiles, "--frequencies", freqs, "--formula", "nrc9")
+    assert bad.exit_code == 2
+    assert "nrc9" in bad.output
     rng = random.Random(3)
     father, mother = PERSONS[SAMPLES[0]], PERSONS[SAMPLES[1]]
     kids = {

@@ -151,49 +151,79 @@ def search(
         out.print(f"match report: {report}", highlight=False)
 
 
-def _profiles_and_table(
-    profiles: Path, freqs: Path
-) -> tuple[dict[str, dict[str, Genotype]], FrequencyTable]:
+def _profiles(path: Path) -> dict[str, dict[str, Genotype]]:
     try:
-        parsed = parse_profiles(_text(profiles), index="forensic_unknown", case_number="-")
-        table = read_frequency_csv(_text(freqs))
-    except (ImportFormatError, ValueError, KeyError) as error:
-        fail(f"error: {error}")
+        parsed = parse_profiles(_text(path), index="forensic_unknown", case_number="-")
+        people = {
+            p.specimen_id: canonical_profile(
+                {lo: (a[0], a[-1]) for lo, a in p.loci.items() if lo not in SEX_LOCI},
+                who=p.specimen_id,
+            )
+            for p in parsed.profiles
+        }
+    except (ImportFormatError, ValueError) as error:
+        fail(f"error: {path}: {error}")
         raise typer.Exit(2) from error
     for row in parsed.rejected:
-        fail(f"{profiles}: line {row.line}: {row.reason}")
-    people = {
-        p.specimen_id: canonical_profile(
-            {lo: (a[0], a[-1]) for lo, a in p.loci.items() if lo not in SEX_LOCI},
-            who=p.specimen_id,
-        )
-        for p in parsed.profiles
-    }
-    return people, table
+        fail(f"{path}: line {row.line}: {row.reason}")
+    return people
+
+
+def _table(path: Path) -> FrequencyTable:
+    try:
+        return read_frequency_csv(_text(path))
+    except (ValueError, KeyError) as error:
+        fail(f"error: {path}: {error}")
+        raise typer.Exit(2) from error
+
+
+def _match_probability(
+    genotype: Genotype, table: FrequencyTable, locus: str, theta: float, formula: str
+) -> float:
+    first, second = genotype
+    p = frequency_lookup(table, locus)
+    q = None if first == second else p(second)
+    return genotype_match_probability(p(first), q, theta=theta, formula=formula)
 
 
 @app.command()
 def stats(
     profiles: Annotated[Path, typer.Argument(help="Profile CSV (one or more samples).")],
-    frequency_file: FrequencyFile,
+    frequency_files: Annotated[
+        list[Path],
+        typer.Option(
+            "--frequencies",
+            help="Allele-by-locus frequency CSV; repeat it to see populations side by side.",
+        ),
+    ],
     theta: Annotated[float, typer.Option(help="Coancestry coefficient (F_ST).")] = 0.0,
     formula: Annotated[str, typer.Option(help="product, nrc4.1 or nrc4.10.")] = "product",
 ) -> None:
-    """Random match probability of each profile in a CSV, locus by locus (files only)."""
-    people, table = _profiles_and_table(profiles, frequency_file)
+    """Random match probability of each profile in a CSV, locus by locus, in one or more
+    populations (files only)."""
+    if formula not in ("product", "nrc4.1", "nrc4.10"):
+        fail(f"error: --formula must be product, nrc4.1 or nrc4.10, not {formula!r}")
+        raise typer.Exit(2)
+    people = _profiles(profiles)
+    tables = {path.stem: _table(path) for path in frequency_files}
     for specimen, genotypes in people.items():
         grid = Table(title=f"{specimen}: random match probability ({formula}, θ={theta:g})")
-        for column in ("locus", "genotype", "P"):
+        for column in ("locus", "genotype", *tables):
             grid.add_column(column)
-        total = 1.0
-        for locus in shared_loci(table, genotypes):
-            first, second = genotypes[locus]
-            p = frequency_lookup(table, locus)
-            q = None if first == second else p(second)
-            probability = genotype_match_probability(p(first), q, theta=theta, formula=formula)
-            total *= probability
-            grid.add_row(locus, f"{first}, {second}", f"{probability:.4g}")
-        grid.add_row("all", "", f"{total:.4g}  (1 in {lr_text(-math.log10(total))})")
+        totals = dict.fromkeys(tables, 1.0)
+        for locus, genotype in genotypes.items():
+            cells = []
+            for name, table in tables.items():
+                if locus not in table:
+                    cells.append("not in table")
+                    continue
+                probability = _match_probability(genotype, table, locus, theta, formula)
+                totals[name] *= probability
+                cells.append(f"{probability:.4g}")
+            grid.add_row(locus, ", ".join(genotype), *cells)
+        grid.add_row(
+            "all", "", *(f"{t:.4g} (1 in {lr_text(-math.log10(t))})" for t in totals.values())
+        )
         out.print(grid)
 
 
@@ -209,7 +239,7 @@ def kinship(
     theta: Annotated[float, typer.Option(help="Coancestry coefficient (F_ST).")] = 0.0,
 ) -> None:
     """Kinship index of two profiles, locus by locus (files only)."""
-    people, table = _profiles_and_table(profiles, frequency_file)
+    people, table = _profiles(profiles), _table(frequency_file)
     missing = [s for s in (first, second) if s not in people]
     if missing:
         fail(f"error: {profiles} has no sample {', '.join(missing)}")
