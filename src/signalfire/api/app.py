@@ -15,12 +15,12 @@ import signalfire
 from signalfire.accounts.router import auth_router
 from signalfire.accounts.router import router as accounts_router
 from signalfire.alerts.router import router as alerts_router
-from signalfire.cameras import server as cameras_server
-from signalfire.cameras.router import router as cameras_router
 from signalfire.api import audit, console, live, ops, problems, roads
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
 from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit
+from signalfire.cameras import server as cameras_server
+from signalfire.cameras.router import router as cameras_router
 from signalfire.core.config import Settings, get_settings
 from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.dispatch.router import router as dispatch_router
