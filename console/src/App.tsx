@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { Alerts } from "./Alerts";
 import { Enrol } from "./Enrol";
 import { Figures } from "./Figures";
-import { api, post, type Incident, type Nature, type Station } from "./api";
+import { api, post, type Camera, type Incident, type Nature, type Station } from "./api";
 import { useDetail } from "./Detail";
 import { LANGUAGES, formatAge, translator, type Lang, type Translator } from "./i18n";
 import { Intake, hasDraft } from "./Intake";
@@ -23,6 +23,24 @@ function useStored<T extends string>(key: string, initial: T): [T, (v: T) => voi
     setVersion((n) => n + 1);
   };
   return [value, set];
+}
+
+/** The agency's cameras with their health, for those allowed to see them (every 15 s). */
+function useCameras(): Camera[] {
+  const [cameras, setCameras] = useState<Camera[]>([]);
+  useEffect(() => {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const load = () => api<Camera[]>("/api/cameras").then(setCameras).catch(() => undefined);
+    api<{ permissions: string[] }>("/api/auth/me")
+      .then((me) => {
+        if (!me.permissions.includes("camera.read")) return;
+        load();
+        timer = setInterval(load, 15_000);
+      })
+      .catch(() => undefined);
+    return () => clearInterval(timer);
+  }, []);
+  return cameras;
 }
 
 function useNow(): number {
@@ -98,6 +116,7 @@ function Console({ t, user, tiles, lang, setLang, theme, toggleTheme, onSignOut 
   const now = useNow();
   const [natures, setNatures] = useState<Nature[]>([]);
   const [stations, setStations] = useState<Station[]>([]);
+  const cameras = useCameras();
   const [selected, setSelected] = useState<number | null>(null);
   const [intake, setIntake] = useState(() => hasDraft());
   const [picked, setPicked] = useState<{ lat: number; lon: number } | null>(null);
@@ -230,6 +249,7 @@ function Console({ t, user, tiles, lang, setLang, theme, toggleTheme, onSignOut 
         incidents={queue}
         units={units}
         stations={stations}
+        cameras={cameras}
         tiles={tiles}
         coverage={coverage}
         selected={selected}

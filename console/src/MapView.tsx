@@ -3,7 +3,7 @@
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import { useEffect, useRef } from "react";
-import { api, type Incident, type Station, type Unit } from "./api";
+import { api, type Camera, type Incident, type Station, type Unit } from "./api";
 
 export const STATUS_COLOURS: Record<string, string> = {
   available: "#2e9d4f",
@@ -16,11 +16,29 @@ export const STATUS_COLOURS: Record<string, string> = {
   out_of_service: "#868e96",
 };
 const PRIORITY_COLOURS = ["#c92a2a", "#e8590c", "#f59f00", "#1c7ed6", "#495057"];
+const CAMERA_REACH_M = 60; // how far a camera's field-of-view wedge reaches on the map
+
+/** The wedge a camera sees: its place, then an arc across its field of view. */
+function cameraWedge(c: Camera): L.LatLngExpression[] {
+  const metresPerDegree = 111_320;
+  const cosLat = Math.cos((c.lat * Math.PI) / 180);
+  const points: L.LatLngExpression[] = [[c.lat, c.lon]];
+  const steps = Math.max(2, Math.ceil(c.fov_deg / 10));
+  for (let k = 0; k <= steps; k++) {
+    const bearing = ((c.heading_deg - c.fov_deg / 2 + (c.fov_deg * k) / steps) * Math.PI) / 180;
+    points.push([
+      c.lat + (CAMERA_REACH_M * Math.cos(bearing)) / metresPerDegree,
+      c.lon + (CAMERA_REACH_M * Math.sin(bearing)) / (metresPerDegree * cosLat),
+    ]);
+  }
+  return points;
+}
 
 interface Props {
   incidents: Incident[];
   units: Unit[];
   stations: Station[];
+  cameras: Camera[];
   tiles: string | null;
   coverage: boolean;
   selected: number | null;
@@ -29,12 +47,13 @@ interface Props {
 }
 
 export function MapView(props: Props) {
-  const { incidents, units, stations, tiles, coverage, selected, onPick, onSelect } = props;
+  const { incidents, units, stations, cameras, tiles, coverage, selected, onPick, onSelect } = props;
   const box = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
-  const layers = useRef<Record<"incidents" | "units" | "stations" | "coverage", L.LayerGroup> | null>(
-    null,
-  );
+  const layers = useRef<Record<
+    "incidents" | "units" | "stations" | "coverage" | "cameras",
+    L.LayerGroup
+  > | null>(null);
   const pick = useRef(onPick);
   pick.current = onPick;
 
@@ -48,6 +67,7 @@ export function MapView(props: Props) {
     layers.current = {
       coverage: L.layerGroup().addTo(m),
       stations: L.layerGroup().addTo(m),
+      cameras: L.layerGroup().addTo(m),
       incidents: L.layerGroup().addTo(m),
       units: L.layerGroup().addTo(m),
     };
@@ -84,6 +104,20 @@ export function MapView(props: Props) {
         .addTo(group);
     }
   }, [stations]);
+
+  useEffect(() => {
+    const group = layers.current?.cameras;
+    if (!group) return;
+    group.clearLayers();
+    for (const c of cameras) {
+      const state = c.enabled ? c.health.state : "disabled";
+      const label = `${c.name}: ${state}${c.health.last_error ? ` (${c.health.last_error})` : ""}`;
+      L.polygon(cameraWedge(c), { className: `camera-fov camera-${state}`, interactive: false }).addTo(group);
+      L.circleMarker([c.lat, c.lon], { radius: 5, className: `camera camera-${state} camera-${c.id}` })
+        .bindTooltip(label)
+        .addTo(group);
+    }
+  }, [cameras]);
 
   useEffect(() => {
     const group = layers.current?.incidents;

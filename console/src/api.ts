@@ -38,6 +38,17 @@ export interface Alert {
   suggested_nature: string | null;
 }
 
+export interface Camera {
+  id: number;
+  name: string;
+  lat: number;
+  lon: number;
+  heading_deg: number;
+  fov_deg: number;
+  enabled: boolean;
+  health: { state: string; last_frame_at: string | null; last_error: string | null };
+}
+
 export interface Station {
   id: number;
   code: string;
