@@ -11,8 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from signalfire.cameras import retention
+from signalfire.cameras.models import ClipExport
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.permissions import Role
+from signalfire.core.db import transaction
 from signalfire.core.runtime import Runtime
 from tests.cameras.media import astronaut_scene
 from tests.cameras.recorded import store_segments
@@ -134,3 +137,33 @@ def test_exports_need_a_case_recordings_and_the_permission(
     assert client.post(url, json=too_long, headers=operator).status_code == 422
     dispatcher = {**fire.dispatcher, **{k: v for k, v in operator.items() if k.startswith("X-")}}
     assert client.post(url, json=asked, headers=dispatcher).status_code == 403
+
+
+def test_an_export_cut_off_by_a_restart_is_marked_failed(
+    client: TestClient, runtime: Runtime, fire: Crew, operator: Headers, frozen_clock: Clock
+) -> None:
+    camera = add_camera(client, fire.supervisor, "/srv/a.mp4")
+    with transaction(runtime.sessions) as db:
+        export = ClipExport(
+            camera_id=camera["id"],
+            agency_id=fire.agency_id,
+            starts_at=frozen_clock.now,
+            ends_at=frozen_clock.now,
+            purpose="p",
+            case_number="C-1",
+            created_at=frozen_clock.now,
+            status="running",
+            progress=0.4,
+            segments=[],
+        )
+        db.add(export)
+        db.flush()
+        export_id = export.id
+    url = f"/api/cameras/exports/{export_id}"
+    retention.purge_expired(runtime)
+    assert ok(client.get(url, headers=operator))["status"] == "running"
+    frozen_clock.advance(hours=7)
+    retention.purge_expired(runtime)
+    after = ok(client.get(url, headers=operator))
+    assert after["status"] == "failed"
+    assert "interrupted" in after["error"]

@@ -34,6 +34,8 @@ log = logging.getLogger("signalfire.cameras")
 
 #: A finished export's file is deleted this long after it was made.
 EXPORT_KEEP = timedelta(hours=24)
+#: An export still "running" this long after it was asked for was cut off (a restart).
+EXPORT_STALE = timedelta(hours=6)
 _STAGES = {"analyse": (0.0, 0.6), "render": (0.6, 1.0)}
 
 
@@ -232,4 +234,10 @@ def expired(db: Session, data_dir: Path, now: datetime) -> list[Path]:
     for export in db.scalars(query):
         paths.append(storage.absolute(data_dir, export.path or ""))
         export.path = None
+    stale = select(ClipExport).where(
+        ClipExport.status == "running", ClipExport.created_at < now - EXPORT_STALE
+    )
+    for export in db.scalars(stale):
+        export.status, export.finished_at = "failed", now
+        export.error = "interrupted (the server stopped while it ran); ask for it again"
     return paths
