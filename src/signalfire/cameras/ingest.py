@@ -59,6 +59,9 @@ def handle(runtime: Runtime, message: Message) -> None:
     """Store one message from a worker."""
     data_dir = runtime.settings.data_dir
     if isinstance(message, SnapshotReport):
+        with runtime.reader() as db:
+            if db.get(Camera, message.camera_id) is None:
+                return  # removed meanwhile
         storage.write_atomically(storage.latest_snapshot(data_dir, message.camera_id), message.jpeg)
         return
     with transaction(runtime.sessions) as db:
