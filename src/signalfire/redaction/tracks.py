@@ -180,10 +180,37 @@ def _greedy(cost: NDArray[np.float64], limit: float) -> list[tuple[int, int]]:
     return pairs
 
 
+def steady_size(
+    boxes: dict[int, NDArray[np.float64]], window: int
+) -> dict[int, NDArray[np.float64]]:
+    """Each box with the largest width and height the track had within ``window``
+    frames either side, about its own centre.
+
+    A face half hidden by a passing post is detected as its visible half: a box that
+    shrinks for a few frames. Keeping the size the face had just before and after
+    hides the covered half as soon as it reappears.
+
+    >>> boxes = {0: np.array([0., 0, 10, 10]), 1: np.array([2., 0, 6, 10])}
+    >>> steady_size(boxes, 1)[1].tolist()
+    [-1.0, 0.0, 9.0, 10.0]
+    """
+    frames = sorted(boxes)
+    sizes = np.array([boxes[f][2:4] - boxes[f][0:2] for f in frames]).reshape(-1, 2)
+    steady: dict[int, NDArray[np.float64]] = {}
+    for frame in frames:
+        lo = bisect.bisect_left(frames, frame - window)
+        hi = bisect.bisect_right(frames, frame + window)
+        w, h = sizes[lo:hi].max(axis=0)
+        cx, cy = (boxes[frame][0:2] + boxes[frame][2:4]) / 2
+        steady[frame] = np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+    return steady
+
+
 def masks_by_frame(
-    tracks: list[Track], frame_count: int, *, hold: int
+    tracks: list[Track], frame_count: int, *, hold: int, window: int = 4
 ) -> list[list[tuple[int, NDArray[np.float64]]]]:
-    """For each frame, the (track id, box) pairs to hide.
+    """For each frame, the (track id, box) pairs to hide: sizes steadied over
+    ``window`` frames either side, each box joined with those of the frames beside it.
 
     >>> t = Track(7, "face"); t.add(2, np.array([0, 0, 4, 4, 1]))
     >>> [len(m) for m in masks_by_frame([t], 6, hold=1)]
@@ -191,8 +218,16 @@ def masks_by_frame(
     """
     plan: list[list[tuple[int, NDArray[np.float64]]]] = [[] for _ in range(frame_count)]
     for track in tracks:
+        boxes: dict[int, NDArray[np.float64]] = {}
         for frame in range(max(0, track.first - hold), min(frame_count, track.last + hold + 1)):
             box = track.box_at(frame, hold=hold)
             if box is not None:
-                plan[frame].append((track.track_id, box))
+                boxes[frame] = box
+        steady = steady_size(boxes, window)
+        for frame in steady:
+            # Also cover where the face was a frame before and after: a half-hidden
+            # face's box is off-centre too, and its neighbours' boxes make up for it.
+            near = [steady[f] for f in (frame - 1, frame, frame + 1) if f in steady]
+            union = np.concatenate([np.min(near, axis=0)[:2], np.max(near, axis=0)[2:]])
+            plan[frame].append((track.track_id, union))
     return plan
