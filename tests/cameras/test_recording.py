@@ -108,3 +108,19 @@ def test_a_corrupt_source_raises_and_leaves_no_files(tmp_path: Path) -> None:
         )
     assert not list(tmp_path.rglob("*.part-*"))
     assert not (tmp_path / "rec").exists() or not list((tmp_path / "rec").rglob("*.mp4"))
+
+
+def test_an_unreachable_stream_fails_without_showing_its_password(tmp_path: Path) -> None:
+    with pytest.raises(SourceError) as failure:
+        record(
+            "rtsp://viewer:s3cret@127.0.0.1:9/live",
+            camera_id=1,
+            out_dir=tmp_path / "rec",
+            segment_s=2,
+            on_segment=lambda _s: None,
+            stop=threading.Event(),
+            timeout_s=2,
+        )
+    assert "cannot open for recording" in str(failure.value)
+    assert "s3cret" not in str(failure.value)
+    assert "viewer:***@127.0.0.1" in str(failure.value)

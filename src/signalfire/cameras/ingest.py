@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from signalfire.alerts import service as alerts
+from signalfire.alerts.models import Alert
 from signalfire.alerts.schemas import AlertCreate
 from signalfire.cameras import storage
 from signalfire.cameras.analysis_events import read_event
@@ -127,6 +128,25 @@ def _title(camera: Camera, det: Detection) -> str:
     return f"{what.capitalize()}{where} at camera {camera.name}"[:200]
 
 
+def _raise_alert(db: Session, camera: Camera, det: Detection, when: datetime) -> Alert:
+    """The event as an alert in the agency's inbox, at the camera's place."""
+    detail = f"rule {det.rule}: {det.detail}" if det.detail else f"rule {det.rule}"
+    return alerts.report(
+        db=db,
+        actor=worker_actor(camera.agency_id),
+        data=AlertCreate(
+            source="camera",
+            source_ref=f"camera-{camera.id}",
+            kind=alert_kind(det.kind),
+            title=_title(camera, det),
+            detail=detail[:4000],
+            lat=camera.lat,
+            lon=camera.lon,
+            occurred_at=when,
+        ),
+    )
+
+
 def record_detection(db: Session, data_dir: Path, det: Detection) -> CameraEvent | None:
     """Store the event with its (blurred) picture, raise an alert, keep nearby footage."""
     camera = db.get(Camera, det.camera_id)
@@ -138,20 +158,7 @@ def record_detection(db: Session, data_dir: Path, det: Detection) -> CameraEvent
         path = storage.event_snapshot(data_dir, camera.id, when, uuid.uuid4().hex[:8])
         storage.write_atomically(path, det.jpeg)
         snapshot = storage.relative(data_dir, path)
-    alert = alerts.report(
-        db=db,
-        actor=worker_actor(camera.agency_id),
-        data=AlertCreate(
-            source="camera",
-            source_ref=f"camera-{camera.id}",
-            kind=alert_kind(det.kind),
-            title=_title(camera, det),
-            detail=f"rule {det.rule}: {det.detail}"[:4000] if det.detail else f"rule {det.rule}",
-            lat=camera.lat,
-            lon=camera.lon,
-            occurred_at=when,
-        ),
-    )
+    alert = _raise_alert(db, camera, det, when)
     event = CameraEvent(
         camera_id=camera.id,
         agency_id=camera.agency_id,

@@ -163,11 +163,7 @@ def record(
         The source cannot be opened or read.
     """
     name = describe(source)
-    options = {"rtsp_transport": "tcp"} if source.lower().startswith("rtsp") else {}
-    try:
-        container = av.open(source, options=options, timeout=(timeout_s, timeout_s))
-    except (av.FFmpegError, OSError, ValueError) as exc:
-        raise SourceError(f"video source {name}: cannot open for recording: {exc}") from exc
+    container = _open_input(source, name, timeout_s)
     copied = 0
     try:
         if not container.streams.video:
@@ -190,11 +186,27 @@ def record(
                 copied += writer.write(packet)
         except (av.FFmpegError, OSError, ValueError) as exc:
             writer.close()
-            raise SourceError(f"video source {name}: read failed while recording: {exc}") from exc
+            raise SourceError(
+                f"video source {name}: read failed while recording: {_why(exc)}"
+            ) from exc
         writer.close()
     finally:
         container.close()
     return copied
+
+
+def _why(exc: BaseException) -> str:
+    """The cause, without FFmpeg's copy of the URL (which may hold a password)."""
+    strerror = getattr(exc, "strerror", None)
+    return str(strerror) if strerror else type(exc).__name__
+
+
+def _open_input(source: str, name: str, timeout_s: float) -> Any:
+    options = {"rtsp_transport": "tcp"} if source.lower().startswith("rtsp") else {}
+    try:
+        return av.open(source, options=options, timeout=(timeout_s, timeout_s))
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise SourceError(f"video source {name}: cannot open for recording: {_why(exc)}") from exc
 
 
 class _Pacer:
