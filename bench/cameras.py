@@ -69,7 +69,9 @@ def scene(i: int, background: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 def make_clip(path: Path) -> Path:
     rgb: NDArray[np.uint8] = skimage.data.astronaut()  # type: ignore[no-untyped-call]
-    background = cv2.resize(np.ascontiguousarray(rgb[:, :, ::-1]), (WIDTH, HEIGHT))
+    background = np.asarray(
+        cv2.resize(np.ascontiguousarray(rgb[:, :, ::-1]), (WIDTH, HEIGHT)), dtype=np.uint8
+    )
     with av.open(str(path), mode="w") as container:
         stream = container.add_stream("libx264", rate=FPS)
         assert isinstance(stream, av.VideoStream)
