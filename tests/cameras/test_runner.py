@@ -112,3 +112,25 @@ def test_events_carry_a_picture_with_the_face_blurred(tmp_path: Path) -> None:
     elsewhere = np.abs(picture[:150, 350:].astype(int) - original[:150, 350:]).mean()
     assert face_change > 20, face_change
     assert elsewhere < 6, elsewhere
+
+
+def test_a_camera_whose_recording_fails_is_degraded_while_its_analysis_runs(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the segments should go")
+    sink = Collector()
+    video = crossing_video(tmp_path)
+    work = job(
+        str(video), tmp_path, recording_mode="continuous", segments_dir=str(blocker), realtime=True
+    )
+    runner = CameraRunner(work, sink, faces=FaceBlur(), worker="t")
+    runner.start()
+    try:
+        wait_for(lambda: any(h.state == "degraded" for h in sink.health()), timeout=30)
+    finally:
+        runner.stop()
+    degraded = next(h for h in sink.health() if h.state == "degraded")
+    assert degraded.error is not None
+    assert degraded.error.startswith("recording: ")
+    assert degraded.last_frame_at is not None
