@@ -63,10 +63,12 @@ def analyse(
     faces: Detector,
     plates: Detector | None = None,
     progress: Progress | None = None,
+    on_frame: Callable[[int, list[Track]], None] | None = None,
 ) -> Analysis:
     """Detect faces on every ``options.detect_every``-th frame, downscaled to
     ``options.scale``, and link them into tracks; with ``options.plates`` moving text
-    too (by ``plates``, or the PP-OCR text detector)."""
+    too (by ``plates``, or the PP-OCR text detector). ``on_frame`` hears the frames
+    done and the tracks so far after each frame."""
     info = media.probe(path)
     if not options.plates:
         plates = None
@@ -89,6 +91,8 @@ def analyse(
                 plate_tracker.update(index, _to_source(found, scale_x, scale_y))
         if progress is not None:
             progress("analyse", count, info.frames)
+        if on_frame is not None:
+            on_frame(count, face_tracker.tracks + plate_tracker.tracks)
     if count == 0:
         raise UnreadableVideo(f"{path} holds no decodable video frame", path=str(path))
     tracks = face_tracker.tracks + plate_tracker.tracks

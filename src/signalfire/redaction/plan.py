@@ -25,6 +25,12 @@ class FramePlan:
     manual: list[dict[int, BoxT]] = field(default_factory=list)
     track_spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
+    def at(self, index: int) -> tuple[list[NDArray[np.float64]], bool]:
+        """Boxes to hide on frame ``index`` and whether to hide it whole."""
+        if index >= len(self.boxes):
+            return [], False
+        return self.boxes[index], self.whole[index]
+
     def frames_masked(self) -> int:
         """How many frames have anything hidden."""
         return sum(1 for b, w in zip(self.boxes, self.whole, strict=True) if b or w)

@@ -1,10 +1,10 @@
-"""Final pass: hide what the plan says on every frame and encode H.264 MP4."""
+"""Final pass: hide what the masks say on every frame and encode H.264 MP4."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import av
 import av.container
@@ -16,16 +16,23 @@ from signalfire.redaction.analysis import Progress
 from signalfire.redaction.blur import redact_regions, redact_whole, redact_yuv420, yuv420_planes
 from signalfire.redaction.errors import UnreadableVideo
 from signalfire.redaction.options import RedactionOptions
-from signalfire.redaction.plan import FramePlan
+
+
+class Masks(Protocol):
+    """What to hide, frame by frame (a whole plan, or one that follows the analysis)."""
+
+    def at(self, index: int) -> tuple[list[NDArray[np.float64]], bool]:
+        """Boxes to hide on frame ``index`` and whether to hide it whole."""
+        ...
 
 
 def hide(
-    image: NDArray[np.uint8], plan: FramePlan, index: int, options: RedactionOptions
+    image: NDArray[np.uint8], masks: Masks, index: int, options: RedactionOptions
 ) -> NDArray[np.uint8]:
-    """``image`` (frame ``index``) with the plan applied."""
-    if index < len(plan.whole) and plan.whole[index]:
+    """``image`` (frame ``index``, BGR) with the masks applied."""
+    boxes, whole = masks.at(index)
+    if whole:
         return redact_whole(image, method=options.method)
-    boxes = plan.boxes[index] if index < len(plan.boxes) else []
     return redact_regions(image, boxes, method=options.method, margin=options.margin)
 
 
@@ -33,11 +40,14 @@ def render(
     source: Path,
     target: Path,
     *,
-    plan: FramePlan,
+    masks: Masks,
     options: RedactionOptions,
+    expected: Callable[[], int],
+    total: int = 0,
     progress: Progress | None = None,
 ) -> int:
-    """Write the redacted clip to ``target`` (atomically) and return its frame count."""
+    """Write the redacted clip to ``target`` (atomically) and return its frame count,
+    which must equal ``expected()`` (the frames the analysis saw)."""
     written = 0
     with media.atomic_output(target) as temp:
         with (
@@ -59,14 +69,15 @@ def render(
                 if isinstance(item, av.Packet):
                     encoder.write_audio(item)
                     continue
-                encoder.write(_redacted(item, plan, written, options))
+                encoder.write(_redacted(item, *masks.at(written), options))
                 written += 1
                 if progress is not None:
-                    progress("render", written, len(plan.boxes))
+                    progress("render", written, total)
             encoder.close()
-        if written != len(plan.boxes):
+        analysed = expected()
+        if written != analysed:
             raise UnreadableVideo(
-                f"{source} decoded to {written} frames now but {len(plan.boxes)} when analysed",
+                f"{source} decoded to {written} frames now but {analysed} when analysed",
                 path=str(source),
             )
     return written
@@ -86,15 +97,20 @@ def _decoded(
 
 
 def _redacted(
-    frame: av.VideoFrame, plan: FramePlan, index: int, options: RedactionOptions
+    frame: av.VideoFrame,
+    boxes: list[NDArray[np.float64]],
+    whole: bool,
+    options: RedactionOptions,
 ) -> av.VideoFrame:
-    whole = index < len(plan.whole) and plan.whole[index]
-    boxes = plan.boxes[index] if index < len(plan.boxes) else []
     if not whole and not boxes:
         return frame
     if frame.format.name != "yuv420p" or frame.width % 2 or frame.height % 2:
         image = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
-        return av.VideoFrame.from_ndarray(hide(image, plan, index, options), format="bgr24")
+        if whole:
+            hidden = redact_whole(image, method=options.method)
+        else:
+            hidden = redact_regions(image, boxes, method=options.method, margin=options.margin)
+        return av.VideoFrame.from_ndarray(hidden, format="bgr24")
     # Masked in the decoder's own YUV planes: no conversion to BGR and back.
     buffer = np.asarray(frame.to_ndarray(format="yuv420p"), dtype=np.uint8)
     if whole:

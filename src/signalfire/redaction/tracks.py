@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 Kind = Literal["face", "plate"]
+WINDOW = 4  # frames either side over which a mask keeps its track's largest size
 Box = NDArray[np.float32]  # x1, y1, x2, y2, score
 
 
@@ -33,9 +34,10 @@ class Track:
     boxes: list[Box] = field(default_factory=list)
 
     def add(self, frame: int, box: Box) -> None:
-        """Record a detection (frames arrive in order)."""
-        self.frames.append(frame)
+        """Record a detection (frames arrive in order). The box goes in first, so a
+        reader in another thread never sees a frame without its box."""
         self.boxes.append(np.asarray(box, np.float32))
+        self.frames.append(frame)
 
     @property
     def first(self) -> int:
@@ -206,28 +208,46 @@ def steady_size(
     return steady
 
 
+def masks_at(
+    tracks: list[Track], frame: int, *, hold: int, frame_count: int, window: int = WINDOW
+) -> list[tuple[int, NDArray[np.float64]]]:
+    """The (track id, box) pairs to hide on ``frame``: each track's box (detected,
+    interpolated or held), its size steadied over ``window`` frames either side, joined
+    with the boxes of the frames beside it.
+
+    >>> t = Track(7, "face"); t.add(2, np.array([0, 0, 4, 4, 1]))
+    >>> [len(masks_at([t], f, hold=1, frame_count=6)) for f in range(6)]
+    [0, 1, 1, 1, 0, 0]
+    """
+    found = []
+    for track in tracks:
+        lo, hi = max(0, track.first - hold), min(frame_count, track.last + hold + 1)
+        if not lo <= frame < hi:
+            continue
+        local: dict[int, NDArray[np.float64]] = {}
+        for f in range(max(lo, frame - 1 - window), min(hi, frame + 2 + window)):
+            box = track.box_at(f, hold=hold)
+            if box is not None:
+                local[f] = box
+        steady = steady_size(local, window)
+        # Also cover where the face was a frame before and after: a half-hidden face's
+        # box is off-centre too, and its neighbours' boxes make up for it.
+        near = [steady[f] for f in (frame - 1, frame, frame + 1) if f in steady]
+        union = np.concatenate([np.min(near, axis=0)[:2], np.max(near, axis=0)[2:]])
+        found.append((track.track_id, union))
+    return found
+
+
 def masks_by_frame(
-    tracks: list[Track], frame_count: int, *, hold: int, window: int = 4
+    tracks: list[Track], frame_count: int, *, hold: int, window: int = WINDOW
 ) -> list[list[tuple[int, NDArray[np.float64]]]]:
-    """For each frame, the (track id, box) pairs to hide: sizes steadied over
-    ``window`` frames either side, each box joined with those of the frames beside it.
+    """For each frame, :func:`masks_at`.
 
     >>> t = Track(7, "face"); t.add(2, np.array([0, 0, 4, 4, 1]))
     >>> [len(m) for m in masks_by_frame([t], 6, hold=1)]
     [0, 1, 1, 1, 0, 0]
     """
-    plan: list[list[tuple[int, NDArray[np.float64]]]] = [[] for _ in range(frame_count)]
-    for track in tracks:
-        boxes: dict[int, NDArray[np.float64]] = {}
-        for frame in range(max(0, track.first - hold), min(frame_count, track.last + hold + 1)):
-            box = track.box_at(frame, hold=hold)
-            if box is not None:
-                boxes[frame] = box
-        steady = steady_size(boxes, window)
-        for frame in steady:
-            # Also cover where the face was a frame before and after: a half-hidden
-            # face's box is off-centre too, and its neighbours' boxes make up for it.
-            near = [steady[f] for f in (frame - 1, frame, frame + 1) if f in steady]
-            union = np.concatenate([np.min(near, axis=0)[:2], np.max(near, axis=0)[2:]])
-            plan[frame].append((track.track_id, union))
-    return plan
+    return [
+        masks_at(tracks, frame, hold=hold, frame_count=frame_count, window=window)
+        for frame in range(frame_count)
+    ]

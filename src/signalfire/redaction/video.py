@@ -16,6 +16,7 @@ from signalfire.redaction.options import Edits, FrameRange, ManualBox, Redaction
 from signalfire.redaction.plan import FramePlan, build_plan
 from signalfire.redaction.render import hide, render
 from signalfire.redaction.report import ClipEntry, RedactionReport, build_report
+from signalfire.redaction.stream import LiveAnalysis, LiveMasks
 
 
 def plan_for(analysis: Analysis, edits: Edits) -> FramePlan:
@@ -54,8 +55,20 @@ def export(
     edits = edits or Edits()
     plan = plan_for(analysis, edits)
     frames = render(
-        analysis.input_path, output_path, plan=plan, options=analysis.options, progress=progress
+        analysis.input_path,
+        output_path,
+        masks=plan,
+        options=analysis.options,
+        expected=lambda: len(plan.boxes),
+        total=len(plan.boxes),
+        progress=progress,
     )
+    return _report(analysis, edits, plan, output_path, frames)
+
+
+def _report(
+    analysis: Analysis, edits: Edits, plan: FramePlan, output_path: Path, frames: int
+) -> RedactionReport:
     info = analysis.info
     output = ClipEntry(
         name=output_path.name,
@@ -81,19 +94,51 @@ def redact_video(
     """Hide every face (and, with ``options.plates``, moving text such as licence
     plates) in ``input_path`` and write H.264 MP4 to ``output_path``.
 
-    The output appears only when complete; a damaged input raises
+    Without removed tracks or manual boxes the render follows the analysis a few
+    frames behind (:mod:`~signalfire.redaction.stream`); otherwise the analysis ends
+    first. The output appears only when complete; a damaged input raises
     :class:`~signalfire.redaction.errors.UnreadableVideo` and leaves nothing behind.
     """
     options = options or RedactionOptions()
-    media.probe(input_path)
-    analysis = analyse(
-        input_path,
-        options=options,
-        faces=faces or CenterFace(),
-        plates=plates,
-        progress=progress,
-    )
-    return export(analysis, output_path, edits=edits, progress=progress)
+    edits = edits or Edits()
+    info = media.probe(input_path)
+    faces = faces or CenterFace()
+    if edits.removed_tracks or edits.boxes:
+        analysis = analyse(
+            input_path, options=options, faces=faces, plates=plates, progress=progress
+        )
+        return export(analysis, output_path, edits=edits, progress=progress)
+    for n, span in enumerate(edits.whole_frames):
+        if info.frames and span.start_frame >= info.frames:
+            raise Invalid(
+                f"edits.whole_frames[{n}].start_frame: {span.start_frame} is past the last "
+                f"frame ({info.frames - 1})"
+            )
+    live = LiveAnalysis(input_path, options, faces, plates, progress)
+    thread = live.start()
+    try:
+        frames = render(
+            input_path,
+            output_path,
+            masks=LiveMasks(live, edits),
+            options=options,
+            expected=lambda: live.wait_for(2**62)[1],
+            total=info.frames,
+            progress=progress,
+        )
+    finally:
+        with live.changed:
+            live.stop = True
+        thread.join()
+    if live.result is None:
+        raise UnreadableVideo(f"{input_path}: the analysis did not finish", path=str(input_path))
+    analysis = live.result
+    try:
+        check_edits(analysis, edits)
+    except Invalid:
+        output_path.unlink(missing_ok=True)
+        raise
+    return _report(analysis, edits, build_plan(analysis, edits, None), output_path, frames)
 
 
 def preview(analysis: Analysis, plan: FramePlan, frame_index: int) -> NDArray[np.uint8]:
