@@ -177,3 +177,20 @@ def test_unicode_digits_are_not_a_code(client: TestClient) -> None:
     response = client.post("/api/auth/login", json=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.otp"
+
+
+def test_a_clip_upload_may_exceed_the_body_limit(client: TestClient) -> None:
+    """Clips for redaction stream to disk, so their route takes up to max_upload_bytes:
+    a 2 MB body reaches the route (and its sign-in check) instead of a 413."""
+    response = client.post(
+        "/api/redactions/clips",
+        content=b"x" * 2_000_000,
+        headers={"content-type": "application/octet-stream"},
+    )
+    assert response.status_code == 401
+    elsewhere = client.post(
+        "/api/redactions/jobs",
+        content=b"x" * 2_000_000,
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(elsewhere.status_code, elsewhere.json(), 413)

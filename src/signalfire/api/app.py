@@ -100,7 +100,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             f"routes without a declared permission: {', '.join(missing)}"
         )
     console.mount(app, settings.api.map_tiles)
-    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.api.max_body_bytes,
+        upload_paths=("/api/redactions/clips",),
+        max_upload_bytes=settings.api.max_upload_bytes,
+    )
     app.add_middleware(ConcurrencyLimit, limit=settings.api.max_concurrent_requests)
     app.add_middleware(AccessLog)
     return app

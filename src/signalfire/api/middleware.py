@@ -29,19 +29,34 @@ class _BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    """Refuse bodies over ``max_bytes`` with 413, whether declared or streamed."""
+    """Refuse bodies over ``max_bytes`` with 413, whether declared or streamed; routes
+    that stream their body to disk (``upload_paths``) may take ``max_upload_bytes``."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        *,
+        upload_paths: tuple[str, ...] = (),
+        max_upload_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_paths = upload_paths
+        self.max_upload_bytes = max(max_bytes, max_upload_bytes)
+
+    def _limit(self, scope: Scope) -> int:
+        upload = scope.get("method") == "POST" and scope["path"] in self.upload_paths
+        return self.max_upload_bytes if upload else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, receive, send, limit)
             return
         state = {"received": 0, "exceeded": False, "started": False}
 
@@ -49,7 +64,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 state["received"] += len(message.get("body", b""))
-                if state["received"] > self.max_bytes:
+                if state["received"] > limit:
                     state["exceeded"] = True
                     raise _BodyTooLarge
             return message
@@ -63,13 +78,13 @@ class BodyLimit:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, limited_receive, guarded_send)
         if state["exceeded"] and not state["started"]:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem(
             413,
             "Request body too large",
-            f"the body must not exceed {self.max_bytes} bytes",
+            f"the body must not exceed {limit} bytes",
             slug="too-large",
             instance=scope["path"],
         )

@@ -69,6 +69,11 @@ class ApiSettings(_Section):
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Requests with a larger body are refused with 413."
     )
+    max_upload_bytes: int = Field(
+        4 * 1024**3,
+        ge=1024,
+        description="Largest video clip uploaded for redaction (streamed to disk, not memory).",
+    )
     map_tiles: str | None = Field(
         None,
         pattern=r"^https?://[^/]+/.*\{z\}.*\{x\}.*\{y\}",
