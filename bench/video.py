@@ -386,9 +386,19 @@ average after the run, the workers' own included):
 {confirm_rows}
 
 {decode_note(decodes, costs)}
+
+{CONTENTION_NOTE}
 """
     record("Video analytics", body)
     print(body)
+
+
+CONTENTION_NOTE = (
+    "The confirmation needs two free cores. Where the load column is well above the "
+    "workers' own share (CPU x 2), other processes held the cores, the workers fell behind "
+    "and *served* counts what they got, not what two free cores give; the per-frame cost "
+    "above, in CPU time, is the steadier figure."
+)
 
 
 def decode_note(
