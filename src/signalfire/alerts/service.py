@@ -25,6 +25,10 @@ SUGGESTED_NATURES: dict[str, str] = {
     "hold_up": "LAW-ROBBERY",
     "line_crossing": "LAW-SUSPICIOUS",
     "zone_intrusion": "LAW-SUSPICIOUS",
+    "zone_enter": "LAW-SUSPICIOUS",
+    "zone_exit": "LAW-SUSPICIOUS",
+    "dwell": "LAW-SUSPICIOUS",
+    "after_hours_motion": "LAW-ALARM",
     "crowding": "PUBLIC-ASSIST",
     "stopped_vehicle": "LAW-TRAFFIC-HAZARD",
 }
