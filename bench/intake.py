@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
-
-import httpx2 as httpx
 
 from bench.harness import machine, peer_served, record, served
+from bench.load import post_all
 
 INCIDENTS = 2000
 CONCURRENCY = 16
@@ -36,21 +34,7 @@ async def drive(url: str, headers: dict[str, str]) -> float:
     """Post ``INCIDENTS`` incidents from ``CONCURRENCY`` clients; returns incidents/s."""
     rng = random.Random(7)
     bodies = [body(rng) for _ in range(INCIDENTS)]
-    queue: asyncio.Queue[dict[str, object]] = asyncio.Queue()
-    for item in bodies:
-        queue.put_nowait(item)
-    limits = httpx.Limits(max_connections=CONCURRENCY)
-    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=60) as client:
-
-        async def worker() -> None:
-            while not queue.empty():
-                response = await client.post(url, json=queue.get_nowait())
-                if response.status_code != 201:
-                    raise RuntimeError(response.text)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return INCIDENTS / (time.perf_counter() - started)
+    return await post_all(url, bodies, headers=headers, concurrency=CONCURRENCY)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit
 from signalfire.cameras import server as cameras_server
 from signalfire.cameras.router import router as cameras_router
 from signalfire.core.config import Settings, get_settings
+from signalfire.core.group_commit import GroupCommit
 from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.dispatch.router import router as dispatch_router
 from signalfire.dna.router import router as dna_router
@@ -76,6 +77,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.live_hub = LiveHub(runtime.bus)
+    app.state.group_commit = GroupCommit(runtime.sessions)
     problems.install(app)
     routers = (
         ops.router,

@@ -25,10 +25,12 @@ from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import DomainError, Forbidden, Invalid, Unauthorized
 from signalfire.core.events import AccessDenied, emit
+from signalfire.core.group_commit import GroupCommit
 from signalfire.core.runtime import Runtime
 
 PUBLIC: Final = "public"
 _MARK = "signalfire_permission"
+_ACTORS = "signalfire.actors_by_token"
 
 
 def get_runtime(conn: HTTPConnection) -> Runtime:
@@ -114,11 +116,22 @@ def bearer_token(conn: HTTPConnection) -> str | None:
     return conn.query_params.get("token") if conn.scope["type"] == "websocket" else None
 
 
-def authenticate(conn: HTTPConnection, db: Session) -> Actor:
-    """The signed-in caller, or 401."""
+def get_group_commit(conn: HTTPConnection) -> GroupCommit:
+    """The app's writer that commits small units of work in groups."""
+    writer: GroupCommit = conn.app.state.group_commit
+    return writer
+
+
+def _required_token(conn: HTTPConnection) -> str:
     token = bearer_token(conn)
     if token is None:
         raise Unauthorized("sign in first: POST /api/auth/login, then send the token")
+    return token
+
+
+def authenticate(conn: HTTPConnection, db: Session) -> Actor:
+    """The signed-in caller, or 401."""
+    token = _required_token(conn)
     actor = sessions.authenticate(db=db, settings=get_runtime(conn).settings.auth, token=token)
     conn.state.actor = actor
     return actor
@@ -147,6 +160,36 @@ def requires(perm: Perm) -> Any:
 
     async def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         return authorize(actor, perm)
+
+    setattr(dependency, _MARK, perm)
+    return Depends(dependency)
+
+
+@cache
+def requires_in_batch(perm: Perm) -> Any:
+    """Like :func:`requires`, for routes whose work runs in a :class:`GroupCommit`:
+    the token is checked there too, so a request costs no worker thread of its own.
+
+    Within one batch a token is looked up once, however many requests carry it.
+    """
+
+    async def dependency(request: Request) -> Actor:
+        token = _required_token(request)
+
+        def sign_in(db: Session) -> Actor:
+            known: dict[str, Actor] = db.info.setdefault(_ACTORS, {})
+            actor = known.get(token)
+            if actor is None:
+                settings = get_runtime(request).settings.auth
+                actor = known[token] = sessions.authenticate(db=db, settings=settings, token=token)
+            request.state.actor = actor
+            return authorize(actor, perm)
+
+        def audit_refusal(db: Session, exc: Exception) -> None:
+            if isinstance(exc, Forbidden):
+                _audit_denial(db, request, exc)
+
+        return await get_group_commit(request).run(sign_in, on_error=audit_refusal)
 
     setattr(dependency, _MARK, perm)
     return Depends(dependency)

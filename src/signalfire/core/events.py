@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from signalfire.core import clock
 
@@ -177,6 +177,18 @@ def staged(db: Session) -> list[Event]:
     return list(db.info.get(_STAGED, []))
 
 
+def staged_count(db: Session) -> int:
+    """How many events ``db``'s transaction has staged so far."""
+    return len(db.info.get(_STAGED, ()))
+
+
+def drop_staged_after(db: Session, count: int) -> None:
+    """Forget the events staged after the first ``count`` (their savepoint rolled back)."""
+    pending = db.info.get(_STAGED)
+    if pending is not None:
+        del pending[count:]
+
+
 def bind_transactions(
     factory: sessionmaker[Session],
     *,
@@ -186,23 +198,28 @@ def bind_transactions(
     """Hook staged events of ``factory``'s sessions to ``listeners`` and ``bus``."""
     chosen = list(listeners)
 
+    # Savepoints (``begin_nested``) fire these events too; only the outermost
+    # transaction decides what is audited, published or forgotten.
     def before_commit(session: Session) -> None:
         pending = session.info.get(_STAGED)
-        if pending:
+        if pending and not session.in_nested_transaction():
             for listener in chosen:
                 listener(session, list(pending))
 
     def after_commit(session: Session) -> None:
+        if session.in_nested_transaction():
+            return
         pending = session.info.pop(_STAGED, None)
         for item in pending or ():
             bus.publish(item)
 
-    def after_rollback(session: Session) -> None:
-        session.info.pop(_STAGED, None)
+    def after_rollback(session: Session, ended: SessionTransaction) -> None:
+        if not ended.nested:
+            session.info.pop(_STAGED, None)
 
     sa_event.listen(factory, "before_commit", before_commit)
     sa_event.listen(factory, "after_commit", after_commit)
-    sa_event.listen(factory, "after_soft_rollback", lambda s, _t: after_rollback(s))
+    sa_event.listen(factory, "after_soft_rollback", after_rollback)
 
 
 class AccessDenied(Event):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from signalfire.core.auth.actor import Actor
@@ -10,18 +10,24 @@ from signalfire.core.errors import Invalid
 from signalfire.core.events import emit
 from signalfire.incidents import events
 from signalfire.incidents.models import AgencyNature
-from signalfire.incidents.natures import DEFAULT_CATALOGUE, Nature, compute_priority
+from signalfire.incidents.natures import DEFAULT_CATALOGUE, Discipline, Nature, compute_priority
 from signalfire.incidents.schemas import NatureCreate
 
 _DEFAULTS = {n.code: n for n in DEFAULT_CATALOGUE}
+_OWN_NATURES = select(
+    AgencyNature.code, AgencyNature.name, AgencyNature.discipline, AgencyNature.priority
+).where(AgencyNature.agency_id == bindparam("agency"))
 
 
 def natures_for(db: Session, agency_id: int | None) -> dict[str, Nature]:
     """The default catalogue with the agency's own natures added or overriding."""
     catalogue = dict(_DEFAULTS)
     if agency_id is not None:
-        for row in db.scalars(select(AgencyNature).where(AgencyNature.agency_id == agency_id)):
-            catalogue[row.code] = Nature(row.code, row.name, row.discipline, row.priority)  # type: ignore[arg-type]
+        db.flush()  # a Core statement: let it see natures added in this transaction
+        for code, name, discipline, priority in db.connection().execute(
+            _OWN_NATURES, {"agency": agency_id}
+        ):
+            catalogue[code] = Nature(code, name, Discipline(discipline), priority)
     return catalogue
 
 

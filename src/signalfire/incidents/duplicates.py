@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from signalfire.geo.distance import degrees_box, haversine_m
@@ -19,6 +20,7 @@ from signalfire.incidents.schemas import OPEN_STATUSES
 RADIUS_M = 500.0
 WINDOW = timedelta(minutes=30)
 SAME_CALLER_WINDOW = timedelta(hours=2)
+MAX_CANDIDATES = 10  # a dispatcher weighs a handful; more is noise on the intake screen
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,21 @@ class Match:
     score: float
     distance_m: float | None
     minutes_apart: float
-    reasons: list[str]
+    nature: float  # 1 the same nature, 0.5 a related one, 0 a different one
+    same_caller: bool
+
+    @property
+    def reasons(self) -> list[str]:
+        """The evidence, in words."""
+        reasons = [] if self.distance_m is None else [f"{self.distance_m:.0f} m away"]
+        reasons.append(f"{self.minutes_apart:.0f} min apart")
+        reasons.append(_NATURE_WORDS.get(self.nature, "different nature"))
+        if self.same_caller:
+            reasons.append("same caller number")
+        return reasons
+
+
+_NATURE_WORDS = {1.0: "same nature", 0.5: "related nature"}
 
 
 def score(
@@ -72,16 +88,10 @@ def score(
         return None
     space = 1 - distance / radius_m if near and distance is not None else 0.0
     time = 1 - minutes / (window.total_seconds() / 60) if recent else 0.0
-    reasons = []
-    if distance is not None:
-        reasons.append(f"{distance:.0f} m away")
-    reasons.append(f"{minutes:.0f} min apart")
-    reasons.append({1.0: "same nature", 0.5: "related nature"}.get(nature, "different nature"))
     value = 0.4 * space + 0.3 * time + 0.3 * nature
     if same_caller:
-        reasons.append("same caller number")
         value = min(1.0, value + 0.5)
-    return Match(round(value, 4), distance, round(minutes, 1), reasons)
+    return Match(round(value, 4), distance, round(minutes, 1), nature, same_caller)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +103,11 @@ class Candidate:
     match: Match
 
 
-def find(
-    db: Session,
-    *,
-    new: Report,
-    agency_ids: list[int],
-    natures: dict[str, Nature],
-    exclude_id: int | None = None,
-) -> list[Candidate]:
-    """Open incidents of ``agency_ids`` that may be what ``new`` reports, best first.
+OpenIncidents = Select[int, str, float | None, float | None, datetime, str, str | None]
 
-    Two narrow queries feed the scoring: incidents inside a box around the new location
-    within the time window, and incidents from the same caller number within two hours.
-    """
-    columns = (
+
+def _open_incidents() -> OpenIncidents:
+    return (
         select(
             Incident.id,
             Incident.number,
@@ -117,31 +118,67 @@ def find(
             IncidentCaller.number,
         )
         .outerjoin(IncidentCaller, IncidentCaller.incident_id == Incident.id)
-        .where(Incident.status.in_([s.value for s in OPEN_STATUSES]))
-        .where(Incident.agency_id.in_(agency_ids))
+        .where(Incident.status.in_(sorted(s.value for s in OPEN_STATUSES)))
+        .where(Incident.agency_id.in_(bindparam("agency_ids", expanding=True)))
+        .where(Incident.id != bindparam("exclude_id"))
     )
-    if exclude_id is not None:
-        columns = columns.where(Incident.id != exclude_id)
-    queries = []
+
+
+# Built once: intake runs these for every call, and building a statement costs more
+# than running it.
+_NEAR = _open_incidents().where(
+    Incident.created_at >= bindparam("since"),
+    Incident.lat.between(bindparam("lat_min"), bindparam("lat_max")),
+    Incident.lon.between(bindparam("lon_min"), bindparam("lon_max")),
+)
+# Two steps for the same caller: the number's index finds its few calls; joined in one
+# query, SQLite would rather walk all of the agency's recent incidents.
+_CALLS_FROM = select(IncidentCaller.incident_id).where(
+    IncidentCaller.number == bindparam("caller_number"),
+    IncidentCaller.received_at >= bindparam("since"),
+)
+_BY_ID = _open_incidents().where(Incident.id.in_(bindparam("ids", expanding=True)))
+
+
+def find(
+    db: Session,
+    *,
+    new: Report,
+    agency_ids: list[int],
+    natures: dict[str, Nature],
+    exclude_id: int | None = None,
+) -> list[Candidate]:
+    """Open incidents of ``agency_ids`` that may be what ``new`` reports: the
+    :data:`MAX_CANDIDATES` best, best first.
+
+    Two narrow queries feed the scoring: incidents inside a box around the new location
+    within the time window, and incidents from the same caller number within two hours.
+    """
+    common = {"agency_ids": agency_ids, "exclude_id": exclude_id or 0}  # no incident has id 0
+    queries: list[tuple[OpenIncidents, dict[str, Any]]] = []
     if new.lat is not None and new.lon is not None:
         dlat, dlon = degrees_box(new.lat, RADIUS_M)
-        queries.append(
-            columns.where(
-                Incident.created_at >= new.at - WINDOW,
-                Incident.lat.between(new.lat - dlat, new.lat + dlat),
-                Incident.lon.between(new.lon - dlon, new.lon + dlon),
-            )
-        )
+        box = {
+            "since": new.at - WINDOW,
+            "lat_min": new.lat - dlat,
+            "lat_max": new.lat + dlat,
+            "lon_min": new.lon - dlon,
+            "lon_max": new.lon + dlon,
+        }
+        queries.append((_NEAR, common | box))
+    db.flush()  # the statements below bypass the session: let them see its changes
+    connection = db.connection()
     if new.caller_number:
-        queries.append(
-            columns.where(
-                IncidentCaller.number == new.caller_number,
-                Incident.created_at >= new.at - SAME_CALLER_WINDOW,
-            )
-        )
+        since = new.at - SAME_CALLER_WINDOW
+        calls = {"caller_number": new.caller_number, "since": since}
+        ids = list(connection.scalars(_CALLS_FROM, calls))
+        if ids:
+            queries.append((_BY_ID, common | {"ids": ids}))
     found: dict[int, Candidate] = {}
-    for query in queries:
-        for incident_id, number, lat, lon, created_at, code, caller in db.execute(query):
+    for query, params in queries:
+        for incident_id, number, lat, lon, created_at, code, caller in connection.execute(
+            query, params
+        ):
             nature = natures.get(code)
             if nature is None:
                 continue
@@ -149,4 +186,5 @@ def find(
             best = found.get(incident_id)
             if match and (best is None or best.match.score < match.score):
                 found[incident_id] = Candidate(incident_id, number, match)
-    return sorted(found.values(), key=lambda candidate: -candidate.match.score)
+    ranked = sorted(found.values(), key=lambda candidate: -candidate.match.score)
+    return ranked[:MAX_CANDIDATES]

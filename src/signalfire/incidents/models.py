@@ -53,6 +53,8 @@ class Incident(Base):
         UniqueConstraint("agency_id", "number"),
         Index("ix_incidents_open", "status", "created_at"),
         Index("ix_incidents_lat_lon", "lat", "lon"),
+        # the duplicate check at intake: an agency's incidents of the last minutes, near
+        Index("ix_incidents_agency_created", "agency_id", "created_at", "lat", "lon"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

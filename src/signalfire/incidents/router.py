@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
-from signalfire.api.deps import DbSession, requires
+from signalfire.api.deps import DbSession, get_group_commit, requires, requires_in_batch
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
@@ -102,14 +103,26 @@ def add_nature(
 
 
 @router.post("/incidents", response_model=IntakeResult, status_code=201)
-def create_incident(
-    data: IncidentCreate, db: DbSession, actor: Annotated[Actor, requires(Perm.INCIDENT_CREATE)]
-) -> IntakeResult:
-    """Open an incident; the answer lists open incidents it may duplicate, with reasons."""
-    incident, candidates = service.create(db=db, actor=actor, data=data)
-    return IntakeResult(
-        incident=IncidentRead.model_validate(incident), duplicates=_candidates(candidates)
-    )
+async def create_incident(
+    data: IncidentCreate,
+    request: Request,
+    actor: Annotated[Actor, requires_in_batch(Perm.INCIDENT_CREATE)],
+) -> Response:
+    """Open an incident; the answer lists open incidents it may duplicate, with reasons.
+
+    Concurrent intakes are committed together (group commit), each in a savepoint of
+    its own: one bad call fails alone.
+    """
+
+    def intake(db: Session) -> bytes:
+        incident, found = service.create(db=db, actor=actor, data=data)
+        result = IntakeResult(
+            incident=IncidentRead.model_validate(incident), duplicates=_candidates(found)
+        )
+        return result.model_dump_json().encode()
+
+    body = await get_group_commit(request).run(intake)
+    return Response(body, status_code=201, media_type="application/json")
 
 
 @router.post("/incidents/duplicate-check", response_model=list[DuplicateCandidate])

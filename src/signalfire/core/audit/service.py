@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from signalfire.core import clock
@@ -25,48 +25,55 @@ def content_of(entry: AuditEntry) -> dict[str, Any]:
     return {name: getattr(entry, name) for name in HASHED_COLUMNS}
 
 
-def _lock_head(db: Session) -> AuditHead:
-    head = db.scalars(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).first()
-    if head is None:
-        raise Conflict("the audit chain has no head row; run `signalfire db upgrade`")
-    return head
+# Built once: every audited transaction runs them.
+_LOCK_HEAD = (
+    select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == HEAD_ID).with_for_update()
+)
+_ADD_ENTRIES = insert(AuditEntry)
+_MOVE_HEAD = update(AuditHead).where(AuditHead.id == HEAD_ID)
 
 
 def append(db: Session, events: Sequence[Event]) -> None:
     """Chain one entry per event onto the log, in ``db``'s transaction.
 
     Used as a transaction listener, so it runs just before the commit of the change
-    the events describe.
+    the events describe. The head row is locked once for all of them.
     """
     events = [event for event in events if event.audited]
     if not events:
         return
-    head = _lock_head(db)
+    connection = db.connection()
+    head = connection.execute(_LOCK_HEAD).first()
+    if head is None:
+        raise Conflict("the audit chain has no head row; run `signalfire db upgrade`")
+    seq, last_hash = head
     recorded_at = clock.now()
+    rows = []
     for event in events:
         actor = event.actor
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            recorded_at=recorded_at,
-            occurred_at=event.occurred_at,
-            event_id=str(event.event_id),
-            action=event.topic,
-            outcome=event.outcome,
-            actor_user_id=actor.user_id if actor else None,
-            actor_username=actor.username if actor else None,
-            actor_agency_id=actor.agency_id if actor else None,
-            agency_id=event.agency_id,
-            record_type=event.record_type,
-            record_id=event.record_id,
-            purpose=event.purpose,
-            case_number=event.case_number,
-            details=chain.canonical_bytes(event.payload()).decode(),
-            prev_hash=head.entry_hash,
-        )
-        entry.entry_hash = chain.content_hash(content_of(entry))
-        db.add(entry)
-        head.seq, head.entry_hash = entry.seq, entry.entry_hash
-    db.flush()
+        seq += 1
+        content = {
+            "seq": seq,
+            "recorded_at": recorded_at,
+            "occurred_at": event.occurred_at,
+            "event_id": str(event.event_id),
+            "action": event.topic,
+            "outcome": event.outcome,
+            "actor_user_id": actor.user_id if actor else None,
+            "actor_username": actor.username if actor else None,
+            "actor_agency_id": actor.agency_id if actor else None,
+            "agency_id": event.agency_id,
+            "record_type": event.record_type,
+            "record_id": event.record_id,
+            "purpose": event.purpose,
+            "case_number": event.case_number,
+            "details": chain.canonical_bytes(event.payload()).decode(),
+            "prev_hash": last_hash,
+        }
+        last_hash = chain.content_hash(content)
+        rows.append(content | {"entry_hash": last_hash})
+    connection.execute(_ADD_ENTRIES, rows)
+    connection.execute(_MOVE_HEAD, {"seq": seq, "entry_hash": last_hash})
 
 
 @dataclass(frozen=True, slots=True)
