@@ -38,7 +38,7 @@ from signalfire.dispatch import plans, recommend
 from signalfire.dispatch.schemas import PlanCreate, Requirement
 from signalfire.geo.roads import RoadGraph, Snap, helsinki_extract, largest_component, read_osm
 from signalfire.geo.routing import Router
-from signalfire.incidents import service as incidents
+from signalfire.incidents import intake
 from signalfire.incidents.schemas import IncidentCreate, LocationIn
 from signalfire.units import service as units
 from signalfire.units.models import Unit
@@ -147,7 +147,7 @@ def service_latency() -> list[float]:
                 ),
             )
             ids = [
-                incidents.create(
+                intake.create(
                     db=db,
                     actor=actor,
                     data=IncidentCreate(

@@ -12,7 +12,7 @@ from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.errors import Conflict, Invalid, NotFound
 from signalfire.core.events import emit
-from signalfire.incidents import service as incidents
+from signalfire.incidents import intake
 from signalfire.incidents.models import Incident
 from signalfire.incidents.schemas import IncidentCreate, LocationIn
 
@@ -80,7 +80,7 @@ def promote(*, db: Session, actor: Actor, alert_id: int, data: Promotion) -> Inc
     alert = _get_new(db, actor, alert_id)
     if alert.lat is None and alert.address is None:
         raise Conflict(f"alert {alert_id} has no place; create the incident by hand")
-    incident, _candidates = incidents.create(
+    incident, _candidates = intake.create(
         db=db,
         actor=actor,
         data=IncidentCreate(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Final
 
@@ -30,7 +31,6 @@ from signalfire.core.runtime import Runtime
 
 PUBLIC: Final = "public"
 _MARK = "signalfire_permission"
-_ACTORS = "signalfire.actors_by_token"
 
 
 def get_runtime(conn: HTTPConnection) -> Runtime:
@@ -165,31 +165,51 @@ def requires(perm: Perm) -> Any:
     return Depends(dependency)
 
 
+@dataclass(frozen=True, slots=True)
+class _SignIn:
+    request: Request
+    token: str
+    perm: Perm
+
+
+def _sign_in_all(db: Session, attempts: list[_SignIn]) -> list[Actor | Exception]:
+    """The callers of a group of requests, each token looked up once; a refusal (403)
+    is audited in the group's transaction."""
+    settings = None
+    known: dict[str, Actor | Unauthorized] = {}
+    outcomes: list[Actor | Exception] = []
+    for attempt in attempts:
+        if attempt.token not in known:
+            settings = settings or get_runtime(attempt.request).settings.auth
+            try:
+                known[attempt.token] = sessions.authenticate(
+                    db=db, settings=settings, token=attempt.token
+                )
+            except Unauthorized as exc:
+                known[attempt.token] = exc
+        actor = known[attempt.token]
+        if isinstance(actor, Unauthorized):
+            outcomes.append(actor)
+            continue
+        attempt.request.state.actor = actor
+        try:
+            outcomes.append(authorize(actor, attempt.perm))
+        except Forbidden as exc:
+            _audit_denial(db, attempt.request, exc)
+            outcomes.append(exc)
+    return outcomes
+
+
 @cache
 def requires_in_batch(perm: Perm) -> Any:
     """Like :func:`requires`, for routes whose work runs in a :class:`GroupCommit`:
-    the token is checked there too, so a request costs no worker thread of its own.
-
-    Within one batch a token is looked up once, however many requests carry it.
+    the callers of the requests that arrive together are checked together there, so a
+    request costs no worker thread of its own and a token one lookup per group.
     """
 
     async def dependency(request: Request) -> Actor:
-        token = _required_token(request)
-
-        def sign_in(db: Session) -> Actor:
-            known: dict[str, Actor] = db.info.setdefault(_ACTORS, {})
-            actor = known.get(token)
-            if actor is None:
-                settings = get_runtime(request).settings.auth
-                actor = known[token] = sessions.authenticate(db=db, settings=settings, token=token)
-            request.state.actor = actor
-            return authorize(actor, perm)
-
-        def audit_refusal(db: Session, exc: Exception) -> None:
-            if isinstance(exc, Forbidden):
-                _audit_denial(db, request, exc)
-
-        return await get_group_commit(request).run(sign_in, on_error=audit_refusal)
+        attempt = _SignIn(request, _required_token(request), perm)
+        return await get_group_commit(request).run_bulk(_sign_in_all, attempt)
 
     setattr(dependency, _MARK, perm)
     return Depends(dependency)

@@ -8,6 +8,10 @@ writer thread, each inside a savepoint of a shared transaction, and commits once
 - A unit that raises rolls back to its savepoint and drops the events it staged; the
   others are not touched. ``on_error`` may then record the failure in the same
   transaction (an access denial is audited this way).
+- Items for the same *bulk* function are handed to it together, so it can write all
+  their rows with one statement per table. It answers each item with its result or
+  its error (an invalid item must write nothing). If it raises, the items are tried
+  again one by one, so only the item that broke it fails.
 - A commit that fails fails every unit of its batch: nothing of it was stored.
 - Callers hear of their result only after the commit, so no one is told of a change
   that is not in the database.
@@ -28,15 +32,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from signalfire.core.events import drop_staged_after, staged_count
 
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741 - the conventional name of an item type
 ErrorHook = Callable[[Session, Exception], None]
+BulkWrite = Callable[[Session, list[I]], list[T | Exception]]
 
 
 @dataclass(slots=True)
 class _Job(Generic[T]):
-    work: Callable[[Session], T]
+    work: Callable[[Session], T] | None
     on_error: ErrorHook | None
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[T]
+    bulk: BulkWrite[Any, T] | None = None
+    item: Any = None
 
 
 @dataclass(slots=True)
@@ -71,7 +79,15 @@ class GroupCommit:
         the work is still done (or not) with its batch.
         """
         loop = asyncio.get_running_loop()
-        job = _Job(work, on_error, loop, loop.create_future())
+        return await self._queue(_Job(work, on_error, loop, loop.create_future()))
+
+    async def run_bulk(self, write: BulkWrite[I, T], item: I) -> T:
+        """Hand ``item`` to ``write`` with the other items queued for it; its result
+        once committed, or its error raised."""
+        loop = asyncio.get_running_loop()
+        return await self._queue(_Job(None, None, loop, loop.create_future(), write, item))
+
+    async def _queue(self, job: _Job[T]) -> T:
         with self._wake:
             self._pending.append(job)
             if self._running:
@@ -98,23 +114,48 @@ class GroupCommit:
         self.batches += 1
         try:
             with self._sessions() as db:
-                outcomes = [self._run_one(db, job) for job in jobs]
+                outcomes = [
+                    self._run_one(db, job, job.work) for job in jobs if job.work is not None
+                ]
+                groups: dict[BulkWrite[Any, Any], list[_Job[Any]]] = {}
+                for job in jobs:
+                    if job.bulk is not None:
+                        groups.setdefault(job.bulk, []).append(job)
+                for write, members in groups.items():
+                    outcomes += self._run_bulk(db, write, members)
                 db.commit()
         except BaseException as exc:  # the commit failed: none of the batch was stored
             return [_Outcome(job, error=exc) for job in jobs]
         return outcomes
 
     @staticmethod
-    def _run_one(db: Session, job: _Job[Any]) -> _Outcome:
+    def _run_one(db: Session, job: _Job[Any], work: Callable[[Session], Any]) -> _Outcome:
         mark = staged_count(db)
         try:
             with db.begin_nested():
-                return _Outcome(job, value=job.work(db))
+                return _Outcome(job, value=work(db))
         except Exception as exc:
             drop_staged_after(db, mark)
             if job.on_error is not None:
                 job.on_error(db, exc)
             return _Outcome(job, error=exc)
+
+    def _run_bulk(
+        self, db: Session, write: BulkWrite[Any, Any], members: list[_Job[Any]]
+    ) -> list[_Outcome]:
+        mark = staged_count(db)
+        try:
+            with db.begin_nested():
+                results = write(db, [job.item for job in members])
+        except Exception as exc:
+            drop_staged_after(db, mark)
+            if len(members) == 1:
+                return [_Outcome(members[0], error=exc)]
+            return [out for job in members for out in self._run_bulk(db, write, [job])]
+        return [
+            _Outcome(job, error=result) if isinstance(result, Exception) else _Outcome(job, result)
+            for job, result in zip(members, results, strict=True)
+        ]
 
     @staticmethod
     def _deliver(outcomes: list[_Outcome]) -> None:

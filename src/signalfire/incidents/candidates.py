@@ -30,7 +30,7 @@ def possible_duplicates(
         number,
     )
     found = duplicates.find(
-        db, new=report, agency_ids=[incident.agency_id], natures=known, exclude_id=incident.id
+        db, new=report, agency_ids=[incident.agency_id], natures=known, exclude_ids=[incident.id]
     )
     if actor.agency_id is None or actor.agency_id == incident.agency_id:
         return found

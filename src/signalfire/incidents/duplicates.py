@@ -5,6 +5,7 @@ The scoring is pure; :func:`find` fetches the open incidents near in space and t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,7 +121,7 @@ def _open_incidents() -> OpenIncidents:
         .outerjoin(IncidentCaller, IncidentCaller.incident_id == Incident.id)
         .where(Incident.status.in_(sorted(s.value for s in OPEN_STATUSES)))
         .where(Incident.agency_id.in_(bindparam("agency_ids", expanding=True)))
-        .where(Incident.id != bindparam("exclude_id"))
+        .where(Incident.id.not_in(bindparam("exclude_ids", expanding=True)))
     )
 
 
@@ -146,7 +147,7 @@ def find(
     new: Report,
     agency_ids: list[int],
     natures: dict[str, Nature],
-    exclude_id: int | None = None,
+    exclude_ids: Sequence[int] = (),
 ) -> list[Candidate]:
     """Open incidents of ``agency_ids`` that may be what ``new`` reports: the
     :data:`MAX_CANDIDATES` best, best first.
@@ -154,7 +155,7 @@ def find(
     Two narrow queries feed the scoring: incidents inside a box around the new location
     within the time window, and incidents from the same caller number within two hours.
     """
-    common = {"agency_ids": agency_ids, "exclude_id": exclude_id or 0}  # no incident has id 0
+    common = {"agency_ids": agency_ids, "exclude_ids": list(exclude_ids)}
     queries: list[tuple[OpenIncidents, dict[str, Any]]] = []
     if new.lat is not None and new.lon is not None:
         dlat, dlon = degrees_box(new.lat, RADIUS_M)

@@ -17,6 +17,7 @@ from signalfire.incidents import (
     candidates,
     catalogue,
     duplicates,
+    intake,
     intervals,
     performance,
     service,
@@ -110,19 +111,25 @@ async def create_incident(
 ) -> Response:
     """Open an incident; the answer lists open incidents it may duplicate, with reasons.
 
-    Concurrent intakes are committed together (group commit), each in a savepoint of
-    its own: one bad call fails alone.
+    Calls that arrive together are opened together and committed once (group commit);
+    an invalid one fails alone.
     """
-
-    def intake(db: Session) -> bytes:
-        incident, found = service.create(db=db, actor=actor, data=data)
-        result = IntakeResult(
-            incident=IncidentRead.model_validate(incident), duplicates=_candidates(found)
-        )
-        return result.model_dump_json().encode()
-
-    body = await get_group_commit(request).run(intake)
+    body = await get_group_commit(request).run_bulk(_open_incidents, intake.Intake(actor, data))
     return Response(body, status_code=201, media_type="application/json")
+
+
+def _open_incidents(db: Session, intakes: list[intake.Intake]) -> list[bytes | Exception]:
+    """The answers to a group of intakes: JSON bodies, or the errors to raise."""
+    return [
+        outcome
+        if isinstance(outcome, Exception)
+        else IntakeResult(
+            incident=IncidentRead.model_validate(outcome[0]), duplicates=_candidates(outcome[1])
+        )
+        .model_dump_json()
+        .encode()
+        for outcome in intake.create_many(db=db, intakes=intakes)
+    ]
 
 
 @router.post("/incidents/duplicate-check", response_model=list[DuplicateCandidate])

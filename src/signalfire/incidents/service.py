@@ -1,25 +1,25 @@
-"""Incidents: intake, reading, changes, notes, links, closure. Scoped by agency."""
+"""Incidents: reading, changes, locations, notes, closure. Scoped by agency.
+
+Opening incidents is :mod:`signalfire.incidents.intake`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, or_, select
-from sqlalchemy import update as update_rows
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.errors import Conflict, Forbidden, Invalid, NotFound
 from signalfire.core.events import emit
-from signalfire.incidents import catalogue, duplicates, events
+from signalfire.incidents import catalogue, events
 from signalfire.incidents.intervals import Kind
 from signalfire.incidents.models import (
     Incident,
     IncidentCaller,
-    IncidentCounter,
     IncidentLink,
     IncidentLocation,
     IncidentNote,
@@ -28,7 +28,6 @@ from signalfire.incidents.models import (
 )
 from signalfire.incidents.schemas import (
     OPEN_STATUSES,
-    IncidentCreate,
     IncidentRead,
     IncidentStatus,
     IncidentUpdate,
@@ -36,131 +35,13 @@ from signalfire.incidents.schemas import (
     LocationUpdate,
 )
 
-# --- intake ----------------------------------------------------------------------------
+# --- locations -------------------------------------------------------------------------
 
 
-def create(
-    *, db: Session, actor: Actor, data: IncidentCreate
-) -> tuple[Incident, list[duplicates.Candidate]]:
-    """Open an incident from a call, alarm, camera alert or API client.
-
-    Returns the incident and the open incidents it may duplicate, best first.
-
-    Intake is the hot path of the system (a major incident brings hundreds of calls a
-    minute), so its rows are written with prepared Core statements rather than through
-    the unit of work; the incident is then attached to ``db`` as if loaded, for the
-    caller to read or change like any other.
-    """
-    agency_id = agency_of(actor)
-    known = catalogue.natures_for(db, agency_id)
-    nature = catalogue.nature_in(known, data.nature_code)
-    now = clock.now()
-    db.flush()  # the statements below bypass the session: let them see its changes
-    connection = db.connection()
-    location = data.location
-    priority = catalogue.priority_of(nature, data.modifiers)
-    row = {
-        "agency_id": agency_id,
-        "number": _next_number(connection, agency_id, now),
-        "status": IncidentStatus.NEW.value,
-        "nature_code": nature.code,
-        "priority": priority,
-        "modifiers": sorted(set(data.modifiers)),
-        "source": data.source,
-        "summary": data.summary,
-        "lat": location.lat,
-        "lon": location.lon,
-        "address": location.address,
-        "location_source": location.source,
-        "location_accuracy_m": location.accuracy_m,
-        "disposition": None,
-        "created_at": now,
-        "closed_at": None,
-        "version": 1,
-    }
-    incident_id: int = connection.execute(_INSERT_INCIDENT, row).scalar_one()
-    connection.execute(_INSERT_LOCATION, _location_row(incident_id, location, now, primary=True))
-    caller = data.caller
-    if caller and (caller.name or caller.number):
-        connection.execute(
-            _INSERT_CALLER,
-            {
-                "incident_id": incident_id,
-                "name": caller.name,
-                "number": caller.number,
-                "received_at": now,
-            },
-        )
-    steps = [
-        (Kind.CALL_RECEIVED, data.call_received_at, data.time_source, {}),
-        (Kind.CALL_ANSWERED, data.call_answered_at, data.time_source, {}),
-        (Kind.INCIDENT_ENTERED, now, "system", {"nature": nature.code, "priority": priority}),
-    ]
-    connection.execute(
-        _INSERT_TIMELINE,
-        [
-            {
-                "incident_id": incident_id,
-                "kind": kind.value,
-                "at": at,
-                "source": source,
-                "unit_id": None,
-                "actor_user_id": actor.user_id,
-                "data": step_data,
-            }
-            for kind, at, source, step_data in steps
-            if at is not None
-        ],
-    )
-    incident = Incident(id=incident_id, **row)
-    incident.shares = []
-    make_transient_to_detached(incident)
-    db.add(incident)
-    number = caller.number if caller else None
-    candidates = duplicates.find(
-        db,
-        new=duplicates.Report(location.lat, location.lon, now, nature, number),
-        agency_ids=[agency_id],
-        natures=known,
-        exclude_id=incident_id,
-    )
-    announce(db, actor, incident, "created")
-    return incident, candidates
-
-
-_INSERT_INCIDENT = insert(Incident).returning(Incident.id)
-_INSERT_LOCATION = insert(IncidentLocation)
-_INSERT_CALLER = insert(IncidentCaller)
-_INSERT_TIMELINE = insert(TimelineEvent)
-_NEXT_NUMBER = (
-    update_rows(IncidentCounter)
-    .where(
-        IncidentCounter.agency_id == bindparam("counter_agency"),
-        IncidentCounter.year == bindparam("counter_year"),
-    )
-    .values(last=IncidentCounter.last + 1)
-    .returning(IncidentCounter.last)
-)
-
-
-def _next_number(connection: Connection, agency_id: int, now: datetime) -> str:
-    """``YYYY-NNNNNN``, consecutive per agency and year, safe under concurrency.
-
-    The counter row's update takes its lock (PostgreSQL) until the transaction ends.
-    """
-    key = {"counter_agency": agency_id, "counter_year": now.year}
-    last = connection.execute(_NEXT_NUMBER, key).scalar()
-    if last is None:  # the agency's first incident this year
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        first = {"agency_id": agency_id, "year": now.year, "last": 0}
-        connection.execute(dialect.insert(IncidentCounter).values(first).on_conflict_do_nothing())
-        last = connection.execute(_NEXT_NUMBER, key).scalar_one()
-    return f"{now.year}-{last:06d}"
-
-
-def _location_row(
+def location_row(
     incident_id: int, data: LocationIn, at: datetime, *, primary: bool
 ) -> dict[str, Any]:
+    """A row of ``incident_locations``."""
     return {
         "incident_id": incident_id,
         "lat": data.lat,
@@ -176,7 +57,7 @@ def _location_row(
 def _add_location(
     db: Session, incident: Incident, data: LocationIn, at: datetime, *, primary: bool
 ) -> IncidentLocation:
-    location = IncidentLocation(**_location_row(incident.id, data, at, primary=primary))
+    location = IncidentLocation(**location_row(incident.id, data, at, primary=primary))
     db.add(location)
     if primary:
         _set_primary(incident, data)

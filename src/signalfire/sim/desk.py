@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from signalfire.core.errors import DomainError
 from signalfire.dispatch import recommend
 from signalfire.dispatch import service as dispatch
+from signalfire.incidents import intake
 from signalfire.incidents import service as incidents
 from signalfire.incidents.schemas import CallerIn, IncidentCreate, IncidentStatus, LocationIn
 from signalfire.sim import behaviour
@@ -68,7 +69,7 @@ class Desk:
             time_source="telephony",
         )
         with self.world.transaction() as db:
-            incident, _candidates = incidents.create(db=db, actor=actor, data=data)
+            incident, _candidates = intake.create(db=db, actor=actor, data=data)
             incident_id = incident.id
         if self.dispatches:
             delay = behaviour.call_to_dispatch_s(self.world.rng)
