@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from signalfire.accounts import events, totp
-from signalfire.accounts.models import ApiToken, LoginSession, User
+from signalfire.accounts.models import ApiToken, LoginSession, User, UserRole
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.credentials import (
@@ -172,19 +172,53 @@ def authenticate(*, db: Session, settings: AuthSettings, token: str) -> Actor:
     )
 
 
+# API tokens authenticate every call of terminals, gateways and integrations: one
+# prepared statement for the token and its user, one for the roles.
+_API_TOKEN = (
+    select(
+        ApiToken.id,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        User.id,
+        User.username,
+        User.agency_id,
+        User.is_active,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_digest == bindparam("digest"))
+)
+_ROLES = select(UserRole.role).where(UserRole.user_id == bindparam("user"))
+_TOUCH_TOKEN = (
+    update(ApiToken).where(ApiToken.id == bindparam("token")).values(last_used_at=bindparam("at"))
+)
+
+
 def _authenticate_api_token(db: Session, token: str) -> Actor:
     now = clock.now()
-    record = db.scalar(select(ApiToken).where(ApiToken.token_digest == token_digest(token)))
-    if record is None or record.revoked_at is not None:
+    db.flush()  # Core statements: let them see this transaction's changes
+    connection = db.connection()
+    row = connection.execute(_API_TOKEN, {"digest": token_digest(token)}).first()
+    if row is None:
         raise Unauthorized("unknown or revoked API token")
-    if record.expires_at is not None and record.expires_at <= now:
+    token_id, revoked_at, expires_at, last_used_at, user_id, username, agency_id, active = row
+    if revoked_at is not None:
+        raise Unauthorized("unknown or revoked API token")
+    if expires_at is not None and expires_at <= now:
         raise Unauthorized("API token expired")
-    user = db.get(User, record.user_id)
-    if user is None or not user.is_active:
+    if not active:
         raise Unauthorized("account disabled")
-    if record.last_used_at is None or now - record.last_used_at >= _TOUCH_INTERVAL:
-        record.last_used_at = now
-    return actor_of(user, via="token", credential_id=record.id, enrollment_only=False)
+    if last_used_at is None or now - last_used_at >= _TOUCH_INTERVAL:
+        connection.execute(_TOUCH_TOKEN, {"token": token_id, "at": now})
+    return Actor(
+        user_id=user_id,
+        username=username,
+        agency_id=agency_id,
+        roles=frozenset(Role(r) for r in connection.scalars(_ROLES, {"user": user_id})),
+        via="token",
+        credential_id=token_id,
+        enrollment_only=False,
+    )
 
 
 def logout(*, db: Session, actor: Actor) -> None:
