@@ -30,7 +30,7 @@ def possible_duplicates(
         number,
     )
     found = duplicates.find(
-        db, new=report, agency_ids=[incident.agency_id], natures=known, exclude_ids=[incident.id]
+        db, new=report, agency_id=incident.agency_id, natures=known, exclude_id=incident.id
     )
     if actor.agency_id is None or actor.agency_id == incident.agency_id:
         return found
@@ -59,4 +59,4 @@ def duplicates_of_call(
         catalogue.nature_in(known, data.nature_code),
         data.caller_number,
     )
-    return duplicates.find(db, new=report, agency_ids=[agency_id], natures=known)
+    return duplicates.find(db, new=report, agency_id=agency_id, natures=known)

@@ -5,7 +5,6 @@ The scoring is pure; :func:`find` fetches the open incidents near in space and t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from signalfire.incidents.schemas import OPEN_STATUSES
 RADIUS_M = 500.0
 WINDOW = timedelta(minutes=30)
 SAME_CALLER_WINDOW = timedelta(hours=2)
+_NO_ID_ABOVE = 2**31 - 1  # the largest id an INTEGER column holds
 MAX_CANDIDATES = 10  # a dispatcher weighs a handful; more is noise on the intake screen
 
 
@@ -120,8 +120,8 @@ def _open_incidents() -> OpenIncidents:
         )
         .outerjoin(IncidentCaller, IncidentCaller.incident_id == Incident.id)
         .where(Incident.status.in_(sorted(s.value for s in OPEN_STATUSES)))
-        .where(Incident.agency_id.in_(bindparam("agency_ids", expanding=True)))
-        .where(Incident.id.not_in(bindparam("exclude_ids", expanding=True)))
+        .where(Incident.agency_id == bindparam("agency_id"))
+        .where(Incident.id != bindparam("exclude_id"), Incident.id < bindparam("before_id"))
     )
 
 
@@ -145,17 +145,22 @@ def find(
     db: Session,
     *,
     new: Report,
-    agency_ids: list[int],
+    agency_id: int,
     natures: dict[str, Nature],
-    exclude_ids: Sequence[int] = (),
+    exclude_id: int = 0,
+    before_id: int = _NO_ID_ABOVE,
 ) -> list[Candidate]:
-    """Open incidents of ``agency_ids`` that may be what ``new`` reports: the
+    """Open incidents of the agency that may be what ``new`` reports: the
     :data:`MAX_CANDIDATES` best, best first.
+
+    ``exclude_id`` is the incident ``new`` describes, if it is stored; ``before_id``
+    limits the search to incidents opened before it (intake: not those opened after it
+    in the same group).
 
     Two narrow queries feed the scoring: incidents inside a box around the new location
     within the time window, and incidents from the same caller number within two hours.
     """
-    common = {"agency_ids": agency_ids, "exclude_ids": list(exclude_ids)}
+    common = {"agency_id": agency_id, "exclude_id": exclude_id, "before_id": before_id}
     queries: list[tuple[OpenIncidents, dict[str, Any]]] = []
     if new.lat is not None and new.lon is not None:
         dlat, dlon = degrees_box(new.lat, RADIUS_M)

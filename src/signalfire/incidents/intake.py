@@ -118,7 +118,7 @@ def _open(db: Session, accepted: list[_Accepted]) -> list[Opened]:
         connection.execute(_INSERT_CALLER, callers)
     connection.execute(_INSERT_TIMELINE, steps)
     opened = []
-    for position, (incident_id, item, row) in enumerate(zip(ids, accepted, rows, strict=True)):
+    for incident_id, item, row in zip(ids, accepted, rows, strict=True):
         incident = Incident(id=incident_id, **row)
         incident.shares = []
         make_transient_to_detached(incident)
@@ -134,9 +134,9 @@ def _open(db: Session, accepted: list[_Accepted]) -> list[Opened]:
         candidates = duplicates.find(
             db,
             new=report,
-            agency_ids=[item.agency_id],
+            agency_id=item.agency_id,
             natures=item.natures,
-            exclude_ids=ids[position:],  # itself, and those opened after it
+            before_id=incident_id,  # not itself, nor those opened after it in this group
         )
         announce(db, item.intake.actor, incident, "created")
         opened.append((incident, candidates))
