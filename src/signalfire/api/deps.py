@@ -209,7 +209,7 @@ def requires_in_batch(perm: Perm) -> Any:
 
     async def dependency(request: Request) -> Actor:
         attempt = _SignIn(request, _required_token(request), perm)
-        return await get_group_commit(request).run_bulk(_sign_in_all, attempt)
+        return await get_group_commit(request).run(_sign_in_all, attempt)
 
     setattr(dependency, _MARK, perm)
     return Depends(dependency)

@@ -114,7 +114,7 @@ async def create_incident(
     Calls that arrive together are opened together and committed once (group commit);
     an invalid one fails alone.
     """
-    body = await get_group_commit(request).run_bulk(_open_incidents, intake.Intake(actor, data))
+    body = await get_group_commit(request).run(_open_incidents, intake.Intake(actor, data))
     return Response(body, status_code=201, media_type="application/json")
 
 
