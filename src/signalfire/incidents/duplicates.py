@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from signalfire.geo.distance import degrees_box, haversine_m
@@ -119,7 +119,8 @@ def _open_incidents() -> OpenIncidents:
             IncidentCaller.number,
         )
         .outerjoin(IncidentCaller, IncidentCaller.incident_id == Incident.id)
-        .where(Incident.status.in_(sorted(s.value for s in OPEN_STATUSES)))
+        # equalities rather than IN: a constant IN list is re-rendered on every call
+        .where(or_(*(Incident.status == s.value for s in sorted(OPEN_STATUSES))))
         .where(Incident.agency_id == bindparam("agency_id"))
         .where(Incident.id != bindparam("exclude_id"), Incident.id < bindparam("before_id"))
     )

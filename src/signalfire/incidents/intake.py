@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy import update as update_rows
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
@@ -120,7 +121,7 @@ def _open(db: Session, accepted: list[_Accepted]) -> list[Opened]:
     opened = []
     for incident_id, item, row in zip(ids, accepted, rows, strict=True):
         incident = Incident(id=incident_id, **row)
-        incident.shares = []
+        set_committed_value(incident, "shares", [])  # new: no other agency sees it yet
         make_transient_to_detached(incident)
         db.add(incident)
         data = item.intake.data
