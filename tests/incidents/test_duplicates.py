@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from signalfire.geo.grid import cell_of
 from tests.conftest import Clock, World
 from tests.incidents.support import (
     ORIGIN,
@@ -98,6 +99,36 @@ def test_a_call_far_away_of_another_discipline_is_not(
     frozen_clock.advance(minutes=3)
     assert candidates(client, fire, call("LAW-THEFT", at=east_of(ORIGIN, 5000))) == []
     assert candidates(client, fire, call("MED-SICK", at=ORIGIN)) == []  # other discipline
+
+
+def test_a_call_across_a_grid_corner_is_a_candidate(
+    client: TestClient, fire: Staff, frozen_clock: Clock
+) -> None:
+    corner = (60.18, 24.96)  # where four cells of the duplicate check's grid meet
+    before = east_of(north_of(corner, -30), -30)
+    after = east_of(north_of(corner, 30), 30)
+    assert cell_of(*before) != cell_of(*after)
+    first = open_incident(client, fire.call_taker, call(at=before))
+    frozen_clock.advance(minutes=1)
+    found = candidates(client, fire, call(at=after))
+    assert ids(found) == [first["id"]]
+    assert found[0]["distance_m"] == pytest.approx(85, abs=1)
+
+
+def test_an_incident_moved_elsewhere_is_found_where_it_now_is(
+    client: TestClient, fire: Staff, frozen_clock: Clock
+) -> None:
+    first = open_incident(client, fire.call_taker)
+    moved = east_of(ORIGIN, 3000)
+    response = client.post(
+        f"/api/incidents/{first['id']}/locations",
+        json={"lat": moved[0], "lon": moved[1], "source": "manual", "make_primary": True},
+        headers=fire.call_taker,
+    )
+    assert response.status_code == 201, response.text
+    frozen_clock.advance(minutes=2)
+    assert ids(candidates(client, fire, call(at=moved))) == [first["id"]]
+    assert first["id"] not in ids(candidates(client, fire, call()))
 
 
 def test_old_incidents_at_the_same_place_are_not(

@@ -13,6 +13,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from signalfire.geo.distance import degrees_box, haversine_m
+from signalfire.geo.grid import cells_covering
 from signalfire.incidents.models import Incident, IncidentCaller
 from signalfire.incidents.natures import Nature, compatible
 from signalfire.incidents.schemas import OPEN_STATUSES
@@ -122,13 +123,15 @@ def _open_incidents() -> OpenIncidents:
         # equalities rather than IN: a constant IN list is re-rendered on every call
         .where(or_(*(Incident.status == s.value for s in sorted(OPEN_STATUSES))))
         .where(Incident.agency_id == bindparam("agency_id"))
-        .where(Incident.id != bindparam("exclude_id"), Incident.id < bindparam("before_id"))
     )
 
 
 # Built once: intake runs these for every call, and building a statement costs more
-# than running it.
+# than running it. The grid cells come as a fixed number of parameters (a box of the
+# duplicate radius touches 4 to 6 below 77 degrees of latitude; more go in turns).
+_CELLS_PER_QUERY = 6
 _NEAR = _open_incidents().where(
+    Incident.cell.in_([bindparam(f"cell{k}") for k in range(_CELLS_PER_QUERY)]),
     Incident.created_at >= bindparam("since"),
     Incident.lat.between(bindparam("lat_min"), bindparam("lat_max")),
     Incident.lon.between(bindparam("lon_min"), bindparam("lon_max")),
@@ -140,6 +143,16 @@ _CALLS_FROM = select(IncidentCaller.incident_id).where(
     IncidentCaller.received_at >= bindparam("since"),
 )
 _BY_ID = _open_incidents().where(Incident.id.in_(bindparam("ids", expanding=True)))
+
+
+def _cell_parameters(box: dict[str, Any]) -> list[dict[str, int]]:
+    """The grid cells of ``box`` as parameters of :data:`_NEAR`, a set per query (the
+    last one padded with a repeat)."""
+    cells = cells_covering(box["lat_min"], box["lat_max"], box["lon_min"], box["lon_max"])
+    turns = [cells[i : i + _CELLS_PER_QUERY] for i in range(0, len(cells), _CELLS_PER_QUERY)]
+    return [
+        {f"cell{k}": turn[min(k, len(turn) - 1)] for k in range(_CELLS_PER_QUERY)} for turn in turns
+    ]
 
 
 def find(
@@ -159,9 +172,16 @@ def find(
     in the same group).
 
     Two narrow queries feed the scoring: incidents inside a box around the new location
-    within the time window, and incidents from the same caller number within two hours.
+    within the time window (read through the grid cells that cover the box), and
+    incidents from the same caller number within two hours.
     """
-    common = {"agency_id": agency_id, "exclude_id": exclude_id, "before_id": before_id}
+
+    def _eligible(incident_id: int) -> bool:
+        # here rather than in SQL: an id bound there tempts SQLite, which keeps no
+        # statistics, to walk the agency's ids (every incident it ever had)
+        return incident_id != exclude_id and incident_id < before_id
+
+    common = {"agency_id": agency_id}
     queries: list[tuple[OpenIncidents, dict[str, Any]]] = []
     if new.lat is not None and new.lon is not None:
         dlat, dlon = degrees_box(new.lat, RADIUS_M)
@@ -172,13 +192,13 @@ def find(
             "lon_min": new.lon - dlon,
             "lon_max": new.lon + dlon,
         }
-        queries.append((_NEAR, common | box))
+        queries += [(_NEAR, common | box | cells) for cells in _cell_parameters(box)]
     db.flush()  # the statements below bypass the session: let them see its changes
     connection = db.connection()
     if new.caller_number:
         since = new.at - SAME_CALLER_WINDOW
         calls = {"caller_number": new.caller_number, "since": since}
-        ids = list(connection.scalars(_CALLS_FROM, calls))
+        ids = [i for i in connection.scalars(_CALLS_FROM, calls) if _eligible(i)]
         if ids:
             queries.append((_BY_ID, common | {"ids": ids}))
     found: dict[int, Candidate] = {}
@@ -187,7 +207,7 @@ def find(
             query, params
         ):
             nature = natures.get(code)
-            if nature is None:
+            if nature is None or not _eligible(incident_id):
                 continue
             match = score(new, Report(lat, lon, created_at, nature, caller))
             best = found.get(incident_id)

@@ -35,7 +35,7 @@ from signalfire.incidents.models import (
 )
 from signalfire.incidents.natures import Nature
 from signalfire.incidents.schemas import IncidentCreate, IncidentStatus
-from signalfire.incidents.service import agency_of, announce, location_row
+from signalfire.incidents.service import agency_of, announce, cell_at, location_row
 
 Opened = tuple[Incident, list[duplicates.Candidate]]
 
@@ -157,6 +157,7 @@ def _incident_row(item: _Accepted, number: str, now: datetime) -> dict[str, Any]
         "summary": data.summary,
         "lat": location.lat,
         "lon": location.lon,
+        "cell": cell_at(location.lat, location.lon),
         "address": location.address,
         "location_source": location.source,
         "location_accuracy_m": location.accuracy_m,

@@ -53,8 +53,9 @@ class Incident(Base):
         UniqueConstraint("agency_id", "number"),
         Index("ix_incidents_open", "status", "created_at"),
         Index("ix_incidents_lat_lon", "lat", "lon"),
-        # the duplicate check at intake: an agency's incidents of the last minutes, near
-        Index("ix_incidents_agency_created", "agency_id", "created_at", "lat", "lon"),
+        # the duplicate check at intake: an agency's incidents of the last minutes in the
+        # few grid cells around a call (``geo.grid``), with the coordinates to check its box
+        Index("ix_incidents_agency_cell", "agency_id", "cell", "created_at", "lat", "lon"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -68,6 +69,8 @@ class Incident(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    #: ``geo.grid.cell_of(lat, lon)``, kept with the coordinates (``None`` without them)
+    cell: Mapped[int | None] = mapped_column(Integer)
     address: Mapped[str | None] = mapped_column(String(300))
     location_source: Mapped[str | None] = mapped_column(String(16))
     location_accuracy_m: Mapped[float | None] = mapped_column(Float)

@@ -15,6 +15,7 @@ from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.errors import Conflict, Forbidden, Invalid, NotFound
 from signalfire.core.events import emit
+from signalfire.geo.grid import cell_of
 from signalfire.incidents import catalogue, events
 from signalfire.incidents.intervals import Kind
 from signalfire.incidents.models import (
@@ -64,8 +65,14 @@ def _add_location(
     return location
 
 
+def cell_at(lat: float | None, lon: float | None) -> int | None:
+    """The grid cell an incident at ``lat``, ``lon`` is indexed under (none unplaced)."""
+    return None if lat is None or lon is None else cell_of(lat, lon)
+
+
 def _set_primary(incident: Incident, data: LocationIn) -> None:
     incident.lat, incident.lon, incident.address = data.lat, data.lon, data.address
+    incident.cell = cell_at(data.lat, data.lon)
     incident.location_source, incident.location_accuracy_m = data.source, data.accuracy_m
 
 
