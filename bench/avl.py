@@ -74,7 +74,7 @@ def main() -> None:
             )
         )
     with peer_served() as peer:
-        floor = asyncio.run(drive(f"{peer}/positions", {}, list(range(1, UNITS + 1))))
+        floor = asyncio.run(drive(f"{peer.base_url}/positions", {}, list(range(1, UNITS + 1))))
     record(
         "AVL positions",
         f"""

@@ -36,12 +36,27 @@ REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 @dataclass(frozen=True, slots=True)
 class Install:
-    """A seeded install: its URL, tokens by role, and unit ids."""
+    """A seeded install: its URL, tokens by role, unit ids and the server's process id."""
 
     base_url: str
     database_url: str
     tokens: dict[str, str]
     unit_ids: list[int]
+    pid: int
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """The peer app as served: its URL and process id."""
+
+    base_url: str
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a running process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -122,7 +137,7 @@ def served(*, units_count: int = 200) -> Iterator[Install]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_ready(base)
-            yield Install(base, url, made, ids)
+            yield Install(base, url, made, ids, server.pid)
         except BaseException:
             print(log.read_text()[-4000:], file=sys.stderr)
             raise
@@ -132,7 +147,7 @@ def served(*, units_count: int = 200) -> Iterator[Install]:
 
 
 @contextmanager
-def peer_served() -> Iterator[str]:
+def peer_served() -> Iterator[Peer]:
     """The bare FastAPI + sqlite3 peer (``bench.peer_app``), on a fresh database."""
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
@@ -144,7 +159,7 @@ def peer_served() -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_ready(base)
-            yield base
+            yield Peer(base, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -167,8 +182,16 @@ def machine() -> str:
     """One line about where the figures were taken."""
     return (
         f"{platform.python_implementation()} {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, {platform.machine()}"
+        f"{os.cpu_count()} CPUs ({_cpu_model()}), {platform.machine()}"
     )
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    found = re.search(
+        r"^model name\s*:\s*(.+)$", cpuinfo.read_text() if cpuinfo.exists() else "", re.M
+    )
+    return found.group(1).strip() if found else platform.processor() or "unknown CPU"
 
 
 def record(section: str, body: str) -> None:

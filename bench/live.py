@@ -80,7 +80,11 @@ def main() -> None:
         )
     with peer_served() as peer:
         floor = figures(
-            asyncio.run(measure(peer.replace("http", "ws") + "/live", f"{peer}/incidents", {}))
+            asyncio.run(
+                measure(
+                    peer.base_url.replace("http", "ws") + "/live", f"{peer.base_url}/incidents", {}
+                )
+            )
         )
     record(
         "Live updates (WebSocket)",
