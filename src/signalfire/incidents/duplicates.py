@@ -5,11 +5,12 @@ The scoring is pure; :func:`find` fetches the open incidents near in space and t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Executable, Select, bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from signalfire.geo.distance import degrees_box, haversine_m
@@ -78,22 +79,52 @@ def score(
     >>> round(match.score, 2), match.reasons
     (0.88, ['111 m away', '3 min apart', 'same nature'])
     """
-    minutes = abs((new.at - old.at).total_seconds()) / 60
-    same_caller = bool(new.caller_number) and new.caller_number == old.caller_number
-    distance = None
-    if new.lat is not None and new.lon is not None and old.lat is not None and old.lon is not None:
-        distance = haversine_m(new.lat, new.lon, old.lat, old.lon)
-    nature = compatible(new.nature, old.nature)
-    near = distance is not None and distance <= radius_m
-    recent = minutes <= window.total_seconds() / 60
-    if not same_caller and not (near and recent and nature > 0):
-        return None
-    space = 1 - distance / radius_m if near and distance is not None else 0.0
-    time = 1 - minutes / (window.total_seconds() / 60) if recent else 0.0
-    value = 0.4 * space + 0.3 * time + 0.3 * nature
-    if same_caller:
-        value = min(1.0, value + 0.5)
-    return Match(round(value, 4), distance, round(minutes, 1), nature, same_caller)
+    return _Scorer(new, radius_m=radius_m, window=window)(
+        old.lat, old.lon, old.at, old.nature, old.caller_number
+    )
+
+
+class _Scorer:
+    """:func:`score` of one new report against many stored incidents, with what
+    depends on the new report alone worked out once."""
+
+    __slots__ = ("_alike", "_new", "_radius_m", "_window_min")
+
+    def __init__(self, new: Report, *, radius_m: float, window: timedelta) -> None:
+        self._new = new
+        self._radius_m = radius_m
+        self._window_min = window.total_seconds() / 60
+        self._alike: dict[str, float] = {}  # nature code -> compatibility with the new one
+
+    def __call__(
+        self,
+        lat: float | None,
+        lon: float | None,
+        at: datetime,
+        nature: Nature,
+        caller_number: str | None,
+    ) -> Match | None:
+        new = self._new
+        same_caller = bool(new.caller_number) and new.caller_number == caller_number
+        alike = self._alike.get(nature.code)
+        if alike is None:
+            alike = self._alike[nature.code] = compatible(new.nature, nature)
+        if not same_caller and alike == 0:  # unrelated, wherever and whenever it was
+            return None
+        minutes = abs((new.at - at).total_seconds()) / 60
+        distance = None
+        if new.lat is not None and new.lon is not None and lat is not None and lon is not None:
+            distance = haversine_m(new.lat, new.lon, lat, lon)
+        near = distance is not None and distance <= self._radius_m
+        recent = minutes <= self._window_min
+        if not same_caller and not (near and recent):
+            return None
+        space = 1 - distance / self._radius_m if near and distance is not None else 0.0
+        time = 1 - minutes / self._window_min if recent else 0.0
+        value = 0.4 * space + 0.3 * time + 0.3 * alike
+        if same_caller:
+            value = min(1.0, value + 0.5)
+        return Match(round(value, 4), distance, round(minutes, 1), alike, same_caller)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +167,19 @@ _NEAR = _open_incidents().where(
     Incident.lat.between(bindparam("lat_min"), bindparam("lat_max")),
     Incident.lon.between(bindparam("lon_min"), bindparam("lon_max")),
 )
-# Two steps for the same caller: the number's index finds its few calls; joined in one
-# query, SQLite would rather walk all of the agency's recent incidents.
-_CALLS_FROM = select(IncidentCaller.incident_id).where(
-    IncidentCaller.number == bindparam("caller_number"),
-    IncidentCaller.received_at >= bindparam("since"),
+# The same caller's calls: the number's index finds its few calls, whose incidents are
+# then read by id (joined the other way, SQLite would walk the agency's recent ones).
+_SAME_CALLER = _open_incidents().where(
+    Incident.id.in_(
+        select(IncidentCaller.incident_id).where(
+            IncidentCaller.number == bindparam("caller_number"),
+            IncidentCaller.received_at >= bindparam("caller_since"),
+        )
+    )
 )
-_BY_ID = _open_incidents().where(Incident.id.in_(bindparam("ids", expanding=True)))
+# Both in one statement, the common case of a call: half the executions, which cost
+# more than the queries themselves.
+_NEAR_OR_SAME_CALLER = union_all(_NEAR, _SAME_CALLER)
 
 
 def _cell_parameters(box: dict[str, Any]) -> list[dict[str, int]]:
@@ -153,6 +190,29 @@ def _cell_parameters(box: dict[str, Any]) -> list[dict[str, int]]:
     return [
         {f"cell{k}": turn[min(k, len(turn) - 1)] for k in range(_CELLS_PER_QUERY)} for turn in turns
     ]
+
+
+def _queries(new: Report, agency_id: int) -> list[tuple[Executable, dict[str, Any]]]:
+    """The statements (with their parameters) that fetch what ``new`` may duplicate."""
+    common: dict[str, Any] = {"agency_id": agency_id}
+    caller = (
+        {"caller_number": new.caller_number, "caller_since": new.at - SAME_CALLER_WINDOW}
+        if new.caller_number
+        else None
+    )
+    if new.lat is None or new.lon is None:
+        return [(_SAME_CALLER, common | caller)] if caller else []
+    dlat, dlon = degrees_box(new.lat, RADIUS_M)
+    box = {
+        "since": new.at - WINDOW,
+        "lat_min": new.lat - dlat,
+        "lat_max": new.lat + dlat,
+        "lon_min": new.lon - dlon,
+        "lon_max": new.lon + dlon,
+    }
+    first, *rest = [common | box | cells for cells in _cell_parameters(box)]
+    head = (_NEAR_OR_SAME_CALLER, first | caller) if caller else (_NEAR, first)
+    return [head, *((_NEAR, params) for params in rest)]
 
 
 def find(
@@ -171,9 +231,9 @@ def find(
     limits the search to incidents opened before it (intake: not those opened after it
     in the same group).
 
-    Two narrow queries feed the scoring: incidents inside a box around the new location
-    within the time window (read through the grid cells that cover the box), and
-    incidents from the same caller number within two hours.
+    Two narrow queries, sent as one statement, feed the scoring: incidents inside a box
+    around the new location within the time window (read through the grid cells that
+    cover the box), and incidents from the same caller number within two hours.
     """
 
     def _eligible(incident_id: int) -> bool:
@@ -181,35 +241,18 @@ def find(
         # statistics, to walk the agency's ids (every incident it ever had)
         return incident_id != exclude_id and incident_id < before_id
 
-    common = {"agency_id": agency_id}
-    queries: list[tuple[OpenIncidents, dict[str, Any]]] = []
-    if new.lat is not None and new.lon is not None:
-        dlat, dlon = degrees_box(new.lat, RADIUS_M)
-        box = {
-            "since": new.at - WINDOW,
-            "lat_min": new.lat - dlat,
-            "lat_max": new.lat + dlat,
-            "lon_min": new.lon - dlon,
-            "lon_max": new.lon + dlon,
-        }
-        queries += [(_NEAR, common | box | cells) for cells in _cell_parameters(box)]
+    queries = _queries(new, agency_id)
     db.flush()  # the statements below bypass the session: let them see its changes
     connection = db.connection()
-    if new.caller_number:
-        since = new.at - SAME_CALLER_WINDOW
-        calls = {"caller_number": new.caller_number, "since": since}
-        ids = [i for i in connection.scalars(_CALLS_FROM, calls) if _eligible(i)]
-        if ids:
-            queries.append((_BY_ID, common | {"ids": ids}))
     found: dict[int, Candidate] = {}
+    score_against = _Scorer(new, radius_m=RADIUS_M, window=WINDOW)
     for query, params in queries:
-        for incident_id, number, lat, lon, created_at, code, caller in connection.execute(
-            query, params
-        ):
+        rows: Iterable[tuple[Any, ...]] = connection.execute(query, params)
+        for incident_id, number, lat, lon, created_at, code, caller in rows:
             nature = natures.get(code)
             if nature is None or not _eligible(incident_id):
                 continue
-            match = score(new, Report(lat, lon, created_at, nature, caller))
+            match = score_against(lat, lon, created_at, nature, caller)
             best = found.get(incident_id)
             if match and (best is None or best.match.score < match.score):
                 found[incident_id] = Candidate(incident_id, number, match)
