@@ -236,7 +236,7 @@ def find(
     cover the box), and incidents from the same caller number within two hours.
     """
 
-    def _eligible(incident_id: int) -> bool:
+    def eligible(incident_id: int) -> bool:
         # here rather than in SQL: an id bound there tempts SQLite, which keeps no
         # statistics, to walk the agency's ids (every incident it ever had)
         return incident_id != exclude_id and incident_id < before_id
@@ -250,7 +250,7 @@ def find(
         rows: Iterable[tuple[Any, ...]] = connection.execute(query, params)
         for incident_id, number, lat, lon, created_at, code, caller in rows:
             nature = natures.get(code)
-            if nature is None or not _eligible(incident_id):
+            if nature is None or not eligible(incident_id):
                 continue
             match = score_against(lat, lon, created_at, nature, caller)
             best = found.get(incident_id)
