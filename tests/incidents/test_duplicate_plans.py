@@ -1,0 +1,86 @@
+"""The duplicate check reads the few grid cells around a call, never an agency's history.
+
+SQLite keeps no statistics, so its planner chooses by the shape of a query alone: a
+harmless-looking condition once made it walk every incident the agency ever had. These
+tests record the statements a real intake sends and ask SQLite how it runs each.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from signalfire.core.auth.actor import Actor
+from signalfire.core.auth.permissions import Role
+from signalfire.core.config import load_settings
+from signalfire.core.db import transaction
+from signalfire.core.runtime import Runtime, build_runtime
+from signalfire.incidents import intake
+from signalfire.incidents.schemas import IncidentCreate
+from tests.conftest import World
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_template: Path, tmp_path: Path) -> Iterator[Runtime]:
+    path = tmp_path / "plans.db"
+    shutil.copy(sqlite_template, path)
+    rt = build_runtime(load_settings(database={"url": f"sqlite:///{path}"}, data_dir=tmp_path))
+    yield rt
+    rt.engine.dispose()
+
+
+def _call(lat: float, lon: float, number: str | None) -> IncidentCreate:
+    body: dict[str, Any] = {
+        "nature_code": "FIRE-STRUCTURE",
+        "location": {"lat": lat, "lon": lon, "source": "caller_device"},
+    }
+    if number:
+        body["caller"] = {"number": number}
+    return IncidentCreate.model_validate(body)
+
+
+def _plans_of_reads(runtime: Runtime, actor: Actor, data: IncidentCreate) -> list[str]:
+    """How SQLite runs each read of ``incidents`` that opening ``data`` sends."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM incidents" in statement:
+            sent.append((statement, params))
+
+    event.listen(runtime.engine, "before_cursor_execute", record)
+    try:
+        with transaction(runtime.sessions) as db:
+            intake.create(db=db, actor=actor, data=data)
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", record)
+    with runtime.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        return [
+            " / ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+            for sql, params in sent
+        ]
+
+
+@pytest.mark.parametrize("number", ["+358 40 1234567", None])
+def test_the_duplicate_check_seeks_the_cells_and_the_caller(
+    sqlite_runtime: Runtime, number: str | None
+) -> None:
+    agency = World(sqlite_runtime).agency("FIRE")
+    actor = Actor(None, "plans", agency.id, frozenset(Role), "cli")
+    for k in range(30):  # a history to walk, if the plan did
+        with transaction(sqlite_runtime.sessions) as db:
+            intake.create(db=db, actor=actor, data=_call(60.10 + k * 0.01, 24.9, f"+358 {k}"))
+    plans = _plans_of_reads(sqlite_runtime, actor, _call(60.17, 24.94, number))
+    assert plans, "the duplicate check sent no query"
+    assert any("ix_incidents_agency_cell (agency_id=? AND cell=? AND" in p for p in plans)
+    for plan in plans:
+        assert "SCAN incidents" not in plan
+        assert "rowid<" not in plan  # the walk down the agency's ids
+    if number:
+        assert any("ix_incident_callers_number (number=?)" in p for p in plans)
