@@ -1,6 +1,6 @@
 // The live WebSocket: a snapshot, then numbered deltas; reconnects and resumes after a drop.
 import { useEffect, useRef, useState } from "react";
-import { api, type Alert, type Incident, type Unit } from "./api";
+import type { Alert, Incident, Unit } from "./api";
 
 export interface LiveState {
   incidents: Map<number, Incident>;
@@ -17,6 +17,7 @@ interface Message {
   data?: Record<string, any>;
   incidents?: Incident[];
   units?: Unit[];
+  alerts?: Alert[];
 }
 
 const OPEN = new Set(["new", "pending", "dispatched", "on_scene"]);
@@ -45,9 +46,6 @@ export function useLive(enabled: boolean): LiveState {
       socket.onopen = () => {
         retry = 500;
         setState((s) => ({ ...s, connected: true }));
-        api<Alert[]>("/api/alerts")
-          .then((alerts) => setState((s) => ({ ...s, alerts: new Map(alerts.map((a) => [a.id, a])) })))
-          .catch(() => undefined);
       };
       socket.onmessage = (event) => apply(JSON.parse(event.data) as Message);
       socket.onclose = () => {
@@ -66,6 +64,7 @@ export function useLive(enabled: boolean): LiveState {
           ...s,
           incidents: new Map((message.incidents ?? []).map((i) => [i.id, i])),
           units: new Map((message.units ?? []).map((u) => [u.id, u])),
+          alerts: new Map((message.alerts ?? []).map((a) => [a.id, a])),
         }));
         return;
       }

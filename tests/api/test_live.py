@@ -38,13 +38,34 @@ def open_incident(client: TestClient, token: str, n: int) -> str:
     return number
 
 
-def next_incident_delta(socket: WebSocketTestSession) -> dict[str, Any]:
-    """The next delta about an incident (other topics may interleave)."""
+def next_delta(socket: WebSocketTestSession, topic: str) -> dict[str, Any]:
+    """The next delta of ``topic`` (other topics may interleave)."""
     while True:
         message: dict[str, Any] = socket.receive_json()
         assert message["type"] == "delta"
-        if message["topic"] == "incident.changed":
+        if message["topic"] == topic:
             return message
+
+
+def next_incident_delta(socket: WebSocketTestSession) -> dict[str, Any]:
+    """The next delta about an incident."""
+    return next_delta(socket, "incident.changed")
+
+
+def raise_alert(client: TestClient, token: str, panel: str) -> int:
+    body = {
+        "source": "alarm",
+        "source_ref": panel,
+        "kind": "fire_alarm",
+        "title": f"Fire alarm, {panel}",
+        "lat": 60.1655,
+        "lon": 24.941,
+        "occurred_at": "2026-11-26T11:59:30+00:00",
+    }
+    response = client.post("/api/alerts", json=body, headers=bearer(token))
+    assert response.status_code == 201, response.text
+    alert_id: int = response.json()["id"]
+    return alert_id
 
 
 def test_snapshot_then_deltas_in_order(client: TestClient, tokens: dict[str, str]) -> None:
@@ -67,6 +88,25 @@ def test_another_agencys_changes_are_not_sent(client: TestClient, tokens: dict[s
         own = open_incident(client, tokens["fire"], 2)
         delta = next_incident_delta(socket)
         assert delta["data"]["incident"]["number"] == own
+
+
+def test_the_snapshot_holds_the_alerts_inbox_and_new_alerts_follow(
+    client: TestClient, world: World
+) -> None:
+    ems, other = world.agency("EMS", kind="ems"), world.agency("RESCUE")
+    viewer = world.token(world.user("ems.disp", ems, [Role.DISPATCHER], password=None))
+    panel = world.token(world.user("ems.panel", ems, [Role.UNIT_TERMINAL], password=None))
+    stranger = world.token(world.user("rescue.panel", other, [Role.UNIT_TERMINAL], password=None))
+    waiting = raise_alert(client, panel, "panel-1")
+    raise_alert(client, stranger, "panel-2")
+    with client.websocket_connect(f"/api/live?token={viewer}") as socket:
+        snapshot = socket.receive_json()
+        assert [alert["id"] for alert in snapshot["alerts"]] == [waiting]
+        raise_alert(client, stranger, "panel-3")
+        fresh = raise_alert(client, panel, "panel-4")
+        delta = next_delta(socket, "alert.changed")
+        assert (delta["data"]["alert"]["id"], delta["data"]["change"]) == (fresh, "raised")
+        assert delta["seq"] > snapshot["seq"]
 
 
 def test_resume_after_a_dropped_connection_loses_and_repeats_nothing(

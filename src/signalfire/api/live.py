@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from signalfire.alerts import service as alerts
 from signalfire.api.deps import authenticate, get_runtime, requires_on_socket, unit_of_work
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
@@ -158,6 +159,10 @@ def _snapshot(websocket: WebSocket, actor: Actor) -> dict[str, Any]:
                 UnitRead.model_validate(u).model_dump(mode="json")
                 for u in units.list_units(db=db, actor=actor)
             ],
+            "alerts": [  # the inbox: those nobody has promoted or dismissed yet
+                alerts.read(a).model_dump(mode="json")
+                for a in alerts.list_alerts(db=db, actor=actor)
+            ],
         }
 
 
@@ -168,9 +173,9 @@ async def live(
     since: Annotated[int | None, Query(ge=0, description="Last seq the client has.")] = None,
     epoch: Annotated[str | None, Query(description="Epoch the seq belongs to.")] = None,
 ) -> None:
-    """Stream incidents, units and positions the caller may see.
+    """Stream incidents, units, positions and alerts the caller may see.
 
-    Messages: ``{"type": "snapshot", "epoch", "seq", "incidents", "units"}`` or
+    Messages: ``{"type": "snapshot", "epoch", "seq", "incidents", "units", "alerts"}`` or
     ``{"type": "resume", "epoch", "since"}``, then ``{"type": "delta", "seq", "topic",
     "data"}`` in order. Close code 4008 means the client fell behind: reconnect with
     ``since``.
