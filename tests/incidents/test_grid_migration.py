@@ -1,40 +1,69 @@
-"""Migration 0010 gives incidents stored before it their grid cells."""
+"""Migration 0010 gives incidents stored before it their grid cells (SQLite and, when
+configured, PostgreSQL)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+import pytest
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from signalfire.core import migrate
 from signalfire.core.db import make_engine
 from signalfire.geo.grid import cell_of
+from tests.conftest import BACKENDS, PG_URL
 
 INCIDENT = (
     "INSERT INTO incidents (agency_id, number, status, nature_code, priority, modifiers,"
     " source, summary, lat, lon, created_at, version)"
-    " VALUES (1, :number, 'new', 'FIRE-STRUCTURE', 2, '[]', 'api', '', :lat, :lon,"
-    " '2026-12-01 10:00:00.000000', 1)"
+    " VALUES (:agency, :number, 'new', 'FIRE-STRUCTURE', 2, '[]', 'api', '', :lat, :lon,"
+    " :at, 1)"
 )
+AT = "2026-12-01 10:00:00+00:00"
 
 
-def _at_0009(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database with no schema at all."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+        yield engine
+        engine.dispose()
+        return
+    assert PG_URL is not None
+    name = f"signalfire_migration_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(PG_URL).set(database=name).render_as_string(False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _at_0009(engine: Engine) -> Engine:
     migrate.upgrade(engine, "0009")
     with engine.begin() as connection:
-        connection.execute(
+        agency = connection.execute(
             text(
                 "INSERT INTO agencies (code, name, kind, mfa_required_roles, created_at)"
-                " VALUES ('F', 'Fire', 'fire', '[]', '2026-12-01 09:00:00.000000')"
-            )
-        )
-        connection.execute(text(INCIDENT), {"number": "2026-000001", "lat": 60.17, "lon": 24.94})
-        connection.execute(text(INCIDENT), {"number": "2026-000002", "lat": None, "lon": None})
+                " VALUES ('F', 'Fire', 'fire', '[]', :at) RETURNING id"
+            ),
+            {"at": AT},
+        ).scalar_one()
+        for number, lat, lon in [("2026-000001", 60.17, 24.94), ("2026-000002", None, None)]:
+            row = {"agency": agency, "number": number, "lat": lat, "lon": lon, "at": AT}
+            connection.execute(text(INCIDENT), row)
     return engine
 
 
-def test_incidents_stored_before_get_their_cells(tmp_path: Path) -> None:
-    engine = _at_0009(tmp_path)
+def test_incidents_stored_before_get_their_cells(empty_engine: Engine) -> None:
+    engine = _at_0009(empty_engine)
     migrate.upgrade(engine)
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT number, cell FROM incidents")).all()
@@ -43,15 +72,13 @@ def test_incidents_stored_before_get_their_cells(tmp_path: Path) -> None:
     indexes = {index["name"] for index in inspect(engine).get_indexes("incidents")}
     assert "ix_incidents_agency_cell" in indexes
     assert "ix_incidents_agency_created" not in indexes
-    engine.dispose()
 
 
-def test_downgrade_restores_the_index_of_0009(tmp_path: Path) -> None:
-    engine = _at_0009(tmp_path)
+def test_downgrade_restores_the_index_of_0009(empty_engine: Engine) -> None:
+    engine = _at_0009(empty_engine)
     migrate.upgrade(engine)
     migrate.downgrade(engine, "0009")
     columns = {column["name"] for column in inspect(engine).get_columns("incidents")}
     indexes = {index["name"] for index in inspect(engine).get_indexes("incidents")}
     assert "cell" not in columns
     assert "ix_incidents_agency_created" in indexes
-    engine.dispose()
