@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import ClassVar
 
 import pytest
@@ -133,3 +134,36 @@ def test_savepoints_neither_audit_nor_publish_before_the_commit(runtime: Runtime
 
     assert asyncio.run(scenario()) == [1, 2]
     assert _audited(runtime, "test.noted") == [1, 2]
+
+
+def test_a_group_that_breaks_costs_the_other_groups_of_its_batch_nothing(
+    runtime: Runtime,
+) -> None:
+    writer = GroupCommit(runtime.sessions)
+    gate = threading.Event()
+    quiet_calls: list[list[int]] = []
+
+    def note_quietly(db: Session, items: list[int]) -> list[int | Exception]:
+        gate.wait(5)  # the first batch waits until every item is queued behind it
+        quiet_calls.append(items)
+        for n in items:
+            emit(db, Noted(n=n))
+        return list(items)
+
+    async def scenario() -> list[int | BaseException]:
+        quiet = [asyncio.create_task(writer.run(note_quietly, 1000 + n)) for n in range(6)]
+        noisy = [asyncio.create_task(writer.run(_note_all, n)) for n in range(1, 13)]
+        await asyncio.sleep(0.1)
+        gate.set()
+        return list(await asyncio.gather(*quiet, *noisy, return_exceptions=True))
+
+    outcomes = asyncio.run(scenario())
+    assert outcomes[:6] == [1000 + n for n in range(6)]
+    # The batch behind the first broke (3, 6, 9, 12), so its quiet group was written
+    # twice: in the straight try, rolled back, then in its savepoint. Stored once.
+    assert quiet_calls[-1] == quiet_calls[-2]
+    assert {n for call in quiet_calls for n in call} == {1000 + n for n in range(6)}
+    kept = [n for n in range(1, 13) if n % 2 == 0 and n % 3]
+    assert _audited(runtime, "test.noted") == kept + [1000 + n for n in range(6)]
+    with transaction(runtime.reader) as db:
+        assert audit.verify(db).ok

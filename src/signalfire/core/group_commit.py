@@ -8,8 +8,11 @@ all of them.
 
 - ``write(db, items)`` answers each item with its result or its error; an item answered
   with an error must have written nothing (check first, then write).
-- If ``write`` raises, the items are tried again one by one, each in a savepoint, so
-  only the item that broke it fails; the events a failed try staged are dropped.
+- If ``write`` raises, the batch is rolled back and written again with each group of
+  items in a savepoint, and the items of a group that raises again one by one, each in
+  a savepoint of its own: only the item that broke it fails, and the events a failed
+  try staged are dropped. (Savepoints only then: SQLAlchemy compiles every
+  ``SAVEPOINT`` anew, which costs a batch more than some of its statements.)
 - A commit that fails fails every item of its batch: nothing of it was stored.
 - Callers hear of their result only after the commit, so no one is told of a change
   that is not in the database.
@@ -104,9 +107,13 @@ class GroupCommit:
             groups.setdefault(job.write, []).append(job)
         try:
             with self._sessions() as db:
-                outcomes = [
-                    out for write, group in groups.items() for out in _try(db, write, group)
-                ]
+                outcomes = _write_straight(db, groups)
+                if outcomes is None:  # a write raised: again, carefully
+                    db.rollback()
+                    drop_staged_after(db, 0)  # also when nothing had begun a transaction
+                    outcomes = [
+                        out for write, group in groups.items() for out in _try(db, write, group)
+                    ]
                 db.commit()
         except BaseException as exc:  # the commit failed: none of the batch was stored
             return [_Outcome(job, error=exc) for job in jobs]
@@ -122,6 +129,28 @@ class GroupCommit:
                 loop.call_soon_threadsafe(_settle, mine)
 
 
+def _write_straight(
+    db: Session, groups: dict[BulkWrite[Any, Any], list[_Job[Any, Any]]]
+) -> list[_Outcome] | None:
+    """Every group written in the batch's transaction as it is; ``None`` if a write
+    raised (the transaction then holds a part of the batch: roll it back)."""
+    outcomes = []
+    for write, jobs in groups.items():
+        try:
+            results = write(db, [job.item for job in jobs])
+        except Exception:
+            return None
+        outcomes += _answers(jobs, results)
+    return outcomes
+
+
+def _answers(jobs: list[_Job[Any, Any]], results: list[Any]) -> list[_Outcome]:
+    return [
+        _Outcome(job, error=result) if isinstance(result, Exception) else _Outcome(job, result)
+        for job, result in zip(jobs, results, strict=True)
+    ]
+
+
 def _try(db: Session, write: BulkWrite[Any, Any], jobs: list[_Job[Any, Any]]) -> list[_Outcome]:
     """Write ``jobs`` together in a savepoint; if that raises, each alone."""
     mark = staged_count(db)
@@ -133,10 +162,7 @@ def _try(db: Session, write: BulkWrite[Any, Any], jobs: list[_Job[Any, Any]]) ->
         if len(jobs) == 1:
             return [_Outcome(jobs[0], error=exc)]
         return [out for job in jobs for out in _try(db, write, [job])]
-    return [
-        _Outcome(job, error=result) if isinstance(result, Exception) else _Outcome(job, result)
-        for job, result in zip(jobs, results, strict=True)
-    ]
+    return _answers(jobs, results)
 
 
 def _settle(outcomes: list[_Outcome]) -> None:
