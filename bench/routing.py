@@ -154,7 +154,7 @@ def service_latency() -> list[float]:
                         nature_code="FIRE-STRUCTURE",
                         location=LocationIn(lat=spot.lat, lon=spot.lon, source="manual"),
                     ),
-                )[0].id
+                ).incident.id
                 for spot in spots[UNITS:]
             ]
         router = rt.roads.router()

@@ -50,27 +50,27 @@ def test_a_group_is_numbered_in_order_and_an_invalid_call_fails_alone(
     assert not isinstance(first, Exception)
     assert not isinstance(second, Exception)
     assert not isinstance(theft, Exception)
-    assert [first[0].number, second[0].number, theft[0].number] == [
+    assert [first.incident.number, second.incident.number, theft.incident.number] == [
         "2026-000001",
         "2026-000002",
         "2026-000001",
     ]
     # The second call at the same place finds the first; the first does not find the
     # second, which did not exist yet when it came in. Another agency's is not seen.
-    assert first[1] == []
-    assert [c.incident_id for c in second[1]] == [first[0].id]
-    assert theft[1] == []
+    assert first.candidates == []
+    assert [c.incident_id for c in second.candidates] == [first.incident.id]
+    assert theft.candidates == []
     with transaction(world.runtime.reader) as db:
         assert db.scalar(select(func.count()).select_from(Incident)) == 3
         entered = db.scalars(
             select(TimelineEvent.incident_id).where(TimelineEvent.kind == "incident_entered")
         )
-        assert sorted(entered) == sorted([first[0].id, second[0].id, theft[0].id])
+        assert sorted(entered) == sorted([first.incident.id, second.incident.id, theft.incident.id])
         assert audit.verify(db).ok
     with transaction(world.runtime.sessions) as db:  # numbering goes on from the group
         (after,) = intake.create_many(db=db, intakes=[intake.Intake(taker, _call())])
     assert not isinstance(after, Exception)
-    assert after[0].number == "2026-000003"
+    assert after.incident.number == "2026-000003"
 
 
 def test_concurrent_calls_over_http_each_get_their_own_answer(

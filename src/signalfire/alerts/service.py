@@ -80,7 +80,7 @@ def promote(*, db: Session, actor: Actor, alert_id: int, data: Promotion) -> Inc
     alert = _get_new(db, actor, alert_id)
     if alert.lat is None and alert.address is None:
         raise Conflict(f"alert {alert_id} has no place; create the incident by hand")
-    incident, _candidates = intake.create(
+    opened = intake.create(
         db=db,
         actor=actor,
         data=IncidentCreate(
@@ -92,9 +92,9 @@ def promote(*, db: Session, actor: Actor, alert_id: int, data: Promotion) -> Inc
             ),
         ),
     )
-    _close(alert, actor, "promoted", incident_id=incident.id)
+    _close(alert, actor, "promoted", incident_id=opened.incident.id)
     _announce(db, actor, alert, "promoted")
-    return incident
+    return opened.incident
 
 
 def dismiss(*, db: Session, actor: Actor, alert_id: int, data: Dismissal) -> Alert:

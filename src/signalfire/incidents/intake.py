@@ -37,7 +37,15 @@ from signalfire.incidents.natures import Nature
 from signalfire.incidents.schemas import IncidentCreate, IncidentStatus
 from signalfire.incidents.service import agency_of, announce, cell_at, location_row
 
-Opened = tuple[Incident, list[duplicates.Candidate]]
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A new incident, the open incidents it may duplicate (best first), and its state as
+    announced (``IncidentRead``, JSON-ready: the API answers with it as it is)."""
+
+    incident: Incident
+    candidates: list[duplicates.Candidate]
+    state: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +147,8 @@ def _open(db: Session, accepted: list[_Accepted]) -> list[Opened]:
             natures=item.natures,
             before_id=incident_id,  # not itself, nor those opened after it in this group
         )
-        announce(db, item.intake.actor, incident, "created")
-        opened.append((incident, candidates))
+        state = announce(db, item.intake.actor, incident, "created")
+        opened.append(Opened(incident, candidates, state))
     return opened
 
 

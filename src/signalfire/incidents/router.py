@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 from signalfire.api.deps import DbSession, get_group_commit, requires, requires_in_batch
@@ -119,15 +120,12 @@ async def create_incident(
 
 
 def _open_incidents(db: Session, intakes: list[intake.Intake]) -> list[bytes | Exception]:
-    """The answers to a group of intakes: JSON bodies, or the errors to raise."""
+    """The answers to a group of intakes (``IntakeResult`` as JSON), or the errors to
+    raise."""
     return [
         outcome
         if isinstance(outcome, Exception)
-        else IntakeResult(
-            incident=IncidentRead.model_validate(outcome[0]), duplicates=_candidates(outcome[1])
-        )
-        .model_dump_json()
-        .encode()
+        else to_json({"incident": outcome.state, "duplicates": _candidates(outcome.candidates)})
         for outcome in intake.create_many(db=db, intakes=intakes)
     ]
 

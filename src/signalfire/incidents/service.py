@@ -348,17 +348,13 @@ def envelope(actor: Actor, incident: Incident) -> dict[str, Any]:
     }
 
 
-def announce(db: Session, actor: Actor, incident: Incident, change: str) -> None:
-    """Publish the incident's current state (after the transaction commits)."""
+def announce(db: Session, actor: Actor, incident: Incident, change: str) -> dict[str, Any]:
+    """Publish the incident's current state (after the transaction commits); returns
+    that state (``IncidentRead``, JSON-ready)."""
     db.flush()
-    emit(
-        db,
-        events.IncidentChanged(
-            **envelope(actor, incident),
-            incident=IncidentRead.model_validate(incident).model_dump(mode="json"),
-            change=change,
-        ),
-    )
+    state = IncidentRead.model_validate(incident).model_dump(mode="json")
+    emit(db, events.IncidentChanged(**envelope(actor, incident), incident=state, change=change))
+    return state
 
 
 def _open(incident: Incident) -> Incident:

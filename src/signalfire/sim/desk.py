@@ -69,8 +69,7 @@ class Desk:
             time_source="telephony",
         )
         with self.world.transaction() as db:
-            incident, _candidates = intake.create(db=db, actor=actor, data=data)
-            incident_id = incident.id
+            incident_id = intake.create(db=db, actor=actor, data=data).incident.id
         if self.dispatches:
             delay = behaviour.call_to_dispatch_s(self.world.rng)
             self.pending[incident_id] = self.world.now() + timedelta(seconds=delay)
