@@ -103,15 +103,13 @@ else the machine is doing.
 
 Target: >= {TARGET} incidents/s. {"Met." if met else "**Not met.**"}
 
-The server is one Python process, so the rate follows the CPU it runs on. The run
-recorded here before (a slower or busier machine, where the peer took 2,897/s) gave
-276/s. On the machine of this run, the code before the grid cells (the check walked
-every incident of the agency's last half hour) took about 730/s fresh and 390-420/s with
-{INCIDENTS} open (the same runs, by hand). Where the time goes (py-spy on the server):
-the writer thread that runs each group's transaction is the bottleneck; the duplicate
-check is the largest part of it and grows with the open incidents near a call, then
-SQLAlchemy's execution of the group's statements, the audit chain and the events.
-uvicorn and FastAPI on the event loop take about a quarter of the CPU.
+The server is one Python process, so the rate follows the CPU it runs on: compare the
+peer's figures and the CPU per intake across runs (see "Incident intake: earlier runs").
+Where the time goes (py-spy on the server): the writer thread that runs each group's
+transaction is the bottleneck; the duplicate check is the largest part of it and grows
+with the open incidents near a call, then SQLAlchemy's execution of the group's
+statements, the audit chain and the events. uvicorn and FastAPI on the event loop take
+about a quarter of the CPU.
 """,
     )
     print(

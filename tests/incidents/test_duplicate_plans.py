@@ -84,3 +84,12 @@ def test_the_duplicate_check_seeks_the_cells_and_the_caller(
         assert "rowid<" not in plan  # the walk down the agency's ids
     if number:
         assert any("ix_incident_callers_number (number=?)" in p for p in plans)
+
+
+def test_a_call_at_the_pole_asks_for_its_box_once(sqlite_runtime: Runtime) -> None:
+    agency = World(sqlite_runtime).agency("FIRE")
+    actor = Actor(None, "plans", agency.id, frozenset(Role), "cli")
+    # Near the pole the box spans every longitude: thousands of grid cells, so the box
+    # itself is asked for, in one statement, rather than the cells in thousands.
+    plans = _plans_of_reads(sqlite_runtime, actor, _call(90.0, 0.0, "+358 40 7654321"))
+    assert len(plans) == 2  # the box, the caller's calls

@@ -115,6 +115,18 @@ def test_a_call_across_a_grid_corner_is_a_candidate(
     assert found[0]["distance_m"] == pytest.approx(85, abs=1)
 
 
+@pytest.mark.parametrize("pole", [(89.999, 170.0), (90.0, 0.0), (-90.0, -45.0)])
+def test_near_a_pole_a_call_across_the_longitudes_is_a_candidate(
+    client: TestClient, fire: Staff, frozen_clock: Clock, pole: tuple[float, float]
+) -> None:
+    lat = 89.9995 if pole[0] > 0 else -89.9995
+    first = open_incident(client, fire.call_taker, call(at=(lat, 10.0)))
+    frozen_clock.advance(minutes=1)
+    found = candidates(client, fire, call(at=pole))
+    assert ids(found) == [first["id"]]
+    assert found[0]["distance_m"] < 200
+
+
 def test_an_incident_moved_elsewhere_is_found_where_it_now_is(
     client: TestClient, fire: Staff, frozen_clock: Clock
 ) -> None:

@@ -4,16 +4,19 @@ call still numbered, checked and answered on its own."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import httpx2 as httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from signalfire.core.audit import service as audit
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Role
 from signalfire.core.db import transaction
 from signalfire.core.errors import Invalid
+from signalfire.core.group_commit import GroupCommit
 from signalfire.incidents import intake
 from signalfire.incidents.models import Incident, TimelineEvent
 from signalfire.incidents.schemas import CallerIn, IncidentCreate, LocationIn
@@ -114,4 +117,39 @@ def test_concurrent_calls_over_http_each_get_their_own_answer(
     with transaction(world.runtime.reader) as db:
         denials = audit.search(db, where=audit.AuditFilter(outcome="denied"))
         assert [d.actor_username for d in denials] == ["fire.analyst"]
+        assert audit.verify(db).ok
+
+
+def test_a_group_beside_one_that_breaks_is_opened_once(world: World, frozen_clock: Clock) -> None:
+    fire = world.agency("FIRE")
+    taker = Actor(None, "taker", fire.id, frozenset({Role.CALL_TAKER}), "cli")
+    writer = GroupCommit(world.runtime.sessions)
+    gate = threading.Event()
+    held: list[Incident] = []  # the first try's incidents stay referenced
+
+    def open_all(db: Session, intakes: list[intake.Intake]) -> list[str | Exception]:
+        gate.wait(5)  # the first batch waits until every call is queued behind it
+        opened = intake.create_many(db=db, intakes=intakes)
+        held.extend(o.incident for o in opened if isinstance(o, intake.Opened))
+        return [o if isinstance(o, Exception) else o.incident.number for o in opened]
+
+    def break_all(db: Session, items: list[int]) -> list[int | Exception]:
+        raise RuntimeError("a statement broke")
+
+    async def scenario() -> list[str | int | BaseException]:
+        calls = [writer.run(open_all, intake.Intake(taker, _call())) for _ in range(5)]
+        tasks = [asyncio.create_task(c) for c in [*calls, writer.run(break_all, 0)]]
+        await asyncio.sleep(0.1)
+        gate.set()
+        return list(await asyncio.gather(*tasks, return_exceptions=True))
+
+    *numbers, broken = asyncio.run(scenario())
+    assert numbers == [f"2026-{n:06d}" for n in range(1, 6)]
+    assert isinstance(broken, RuntimeError)
+    with transaction(world.runtime.reader) as db:
+        assert db.scalar(select(func.count()).select_from(Incident)) == 5
+        entered = db.scalars(
+            select(TimelineEvent.incident_id).where(TimelineEvent.kind == "incident_entered")
+        )
+        assert len(list(entered)) == 5
         assert audit.verify(db).ok

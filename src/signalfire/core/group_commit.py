@@ -111,6 +111,7 @@ class GroupCommit:
                 if outcomes is None:  # a write raised: again, carefully
                     db.rollback()
                     drop_staged_after(db, 0)  # also when nothing had begun a transaction
+                    db.expunge_all()  # the try's objects: the retry makes them anew
                     outcomes = [
                         out for write, group in groups.items() for out in _try(db, write, group)
                     ]

@@ -5,6 +5,9 @@ Each point falls in one cell of 0.01 degree of latitude by 0.02 degree of longit
 coordinates and indexes it; a search around a place asks for the few cells that cover
 its box, so the database reads only the rows of those cells instead of every row of a
 wider range. The same arithmetic runs on SQLite and PostgreSQL, since it happens here.
+
+The cell size is part of what is stored: changing it needs a migration that computes
+every stored cell again (as 0010 did first).
 """
 
 from __future__ import annotations
@@ -55,8 +58,9 @@ def cells_covering(lat_min: float, lat_max: float, lon_min: float, lon_max: floa
     """Every cell that holds some point of a box, row by row.
 
     A point of the box lies in one of these cells, so a query that asks for them (and
-    then for the box itself) finds exactly the points of the box. The box is not
-    wrapped across the antimeridian.
+    then for the box itself) finds exactly the points of the box. The box is clipped to
+    the globe, not wrapped across the antimeridian. Near the poles a small box spans
+    every longitude, thousands of cells: callers check how many they got.
 
     Examples
     --------
@@ -66,10 +70,9 @@ def cells_covering(lat_min: float, lat_max: float, lon_min: float, lon_max: floa
     4
     >>> cells_covering(60.171, 60.172, 24.941, 24.942) == [cell_of(60.171, 24.941)]
     True
+    >>> len(cells_covering(89.995, 90.5, -400.0, 400.0))  # two rows, every column
+    36002
     """
-    columns = range(_column(lon_min), _column(lon_max) + 1)
-    return [
-        row * _COLUMNS + column
-        for row in range(_row(lat_min), _row(lat_max) + 1)
-        for column in columns
-    ]
+    columns = range(_column(max(lon_min, -180.0)), _column(min(lon_max, 180.0)) + 1)
+    rows = range(_row(max(lat_min, -90.0)), _row(min(lat_max, 90.0)) + 1)
+    return [row * _COLUMNS + column for row in rows for column in columns]

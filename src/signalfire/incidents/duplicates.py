@@ -159,14 +159,16 @@ def _open_incidents() -> OpenIncidents:
 
 # Built once: intake runs these for every call, and building a statement costs more
 # than running it. The grid cells come as a fixed number of parameters (a box of the
-# duplicate radius touches 4 to 6 below 77 degrees of latitude; more go in turns).
+# duplicate radius touches 1 to 6 below 77 degrees of latitude; up to 24 go in turns;
+# nearer the poles, where a box spans thousands, the box alone is asked for).
 _CELLS_PER_QUERY = 6
-_NEAR = _open_incidents().where(
-    Incident.cell.in_([bindparam(f"cell{k}") for k in range(_CELLS_PER_QUERY)]),
+_MOST_CELLS = 24
+_IN_BOX = _open_incidents().where(
     Incident.created_at >= bindparam("since"),
     Incident.lat.between(bindparam("lat_min"), bindparam("lat_max")),
     Incident.lon.between(bindparam("lon_min"), bindparam("lon_max")),
 )
+_NEAR = _IN_BOX.where(Incident.cell.in_([bindparam(f"cell{k}") for k in range(_CELLS_PER_QUERY)]))
 # The same caller's calls: the number's index finds its few calls, whose incidents are
 # then read by id (joined the other way, SQLite would walk the agency's recent ones).
 _SAME_CALLER = _open_incidents().where(
@@ -184,8 +186,10 @@ _NEAR_OR_SAME_CALLER = union_all(_NEAR, _SAME_CALLER)
 
 def _cell_parameters(box: dict[str, Any]) -> list[dict[str, int]]:
     """The grid cells of ``box`` as parameters of :data:`_NEAR`, a set per query (the
-    last one padded with a repeat)."""
+    last one padded with a repeat); none when there are too many to be worth it."""
     cells = cells_covering(box["lat_min"], box["lat_max"], box["lon_min"], box["lon_max"])
+    if len(cells) > _MOST_CELLS:
+        return []
     turns = [cells[i : i + _CELLS_PER_QUERY] for i in range(0, len(cells), _CELLS_PER_QUERY)]
     return [
         {f"cell{k}": turn[min(k, len(turn) - 1)] for k in range(_CELLS_PER_QUERY)} for turn in turns
@@ -210,7 +214,11 @@ def _queries(new: Report, agency_id: int) -> list[tuple[Executable, dict[str, An
         "lon_min": new.lon - dlon,
         "lon_max": new.lon + dlon,
     }
-    first, *rest = [common | box | cells for cells in _cell_parameters(box)]
+    turns = _cell_parameters(box)
+    if not turns:
+        near: list[tuple[Executable, dict[str, Any]]] = [(_IN_BOX, common | box)]
+        return near + ([(_SAME_CALLER, common | caller)] if caller else [])
+    first, *rest = [common | box | cells for cells in turns]
     head = (_NEAR_OR_SAME_CALLER, first | caller) if caller else (_NEAR, first)
     return [head, *((_NEAR, params) for params in rest)]
 
@@ -231,9 +239,10 @@ def find(
     limits the search to incidents opened before it (intake: not those opened after it
     in the same group).
 
-    Two narrow queries, sent as one statement, feed the scoring: incidents inside a box
-    around the new location within the time window (read through the grid cells that
-    cover the box), and incidents from the same caller number within two hours.
+    Two narrow queries, usually sent as one statement, feed the scoring: incidents
+    inside a box around the new location within the time window (read through the grid
+    cells that cover the box), and incidents from the same caller number within two
+    hours.
     """
 
     def eligible(incident_id: int) -> bool:

@@ -26,30 +26,41 @@ _INCIDENTS = sa.table(
 )
 
 
+_CHUNK = 10_000  # rows read and updated at a time
+
+
 def upgrade() -> None:
     # The index of 0009 made the check walk every incident of the agency's last half
     # hour: fine on a quiet day, but a storm's hundreds of calls each walked them all.
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cell", sa.Integer(), nullable=True))
+    _backfill_cells(op.get_bind())
+    with op.batch_alter_table("incidents", schema=None) as batch_op:  # after: one build
         batch_op.drop_index("ix_incidents_agency_created")
         batch_op.create_index(
             "ix_incidents_agency_cell", ["agency_id", "cell", "created_at", "lat", "lon"]
         )
-    connection = op.get_bind()
-    located = sa.select(_INCIDENTS.c.id, _INCIDENTS.c.lat, _INCIDENTS.c.lon).where(
-        _INCIDENTS.c.lat.is_not(None), _INCIDENTS.c.lon.is_not(None)
+
+
+def _backfill_cells(connection: sa.Connection) -> None:
+    """The cell of every located incident, in chunks by id."""
+    located = (
+        sa.select(_INCIDENTS.c.id, _INCIDENTS.c.lat, _INCIDENTS.c.lon)
+        .where(_INCIDENTS.c.lat.is_not(None), _INCIDENTS.c.lon.is_not(None))
+        .where(_INCIDENTS.c.id > sa.bindparam("after"))
+        .order_by(_INCIDENTS.c.id)
+        .limit(_CHUNK)
     )
-    cells = [
-        {"row_id": row_id, "new_cell": cell_of(lat, lon)}
-        for row_id, lat, lon in connection.execute(located)
-    ]
-    if cells:
-        connection.execute(
-            sa.update(_INCIDENTS)
-            .where(_INCIDENTS.c.id == sa.bindparam("row_id"))
-            .values(cell=sa.bindparam("new_cell")),
-            cells,
-        )
+    set_cell = (
+        sa.update(_INCIDENTS)
+        .where(_INCIDENTS.c.id == sa.bindparam("row_id"))
+        .values(cell=sa.bindparam("new_cell"))
+    )
+    after = 0
+    while rows := connection.execute(located, {"after": after}).all():
+        cells = [{"row_id": i, "new_cell": cell_of(lat, lon)} for i, lat, lon in rows]
+        connection.execute(set_cell, cells)
+        after = rows[-1][0]
 
 
 def downgrade() -> None:
