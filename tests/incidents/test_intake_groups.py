@@ -136,14 +136,19 @@ def test_a_group_beside_one_that_breaks_is_opened_once(world: World, frozen_cloc
     def break_all(db: Session, items: list[int]) -> list[int | Exception]:
         raise RuntimeError("a statement broke")
 
-    async def scenario() -> list[str | int | BaseException]:
-        calls = [writer.run(open_all, intake.Intake(taker, _call())) for _ in range(5)]
-        tasks = [asyncio.create_task(c) for c in [*calls, writer.run(break_all, 0)]]
+    async def scenario() -> tuple[list[str | BaseException], int | BaseException]:
+        calls = [
+            asyncio.create_task(writer.run(open_all, intake.Intake(taker, _call())))
+            for _ in range(5)
+        ]
+        breaking = asyncio.create_task(writer.run(break_all, 0))
         await asyncio.sleep(0.1)
         gate.set()
-        return list(await asyncio.gather(*tasks, return_exceptions=True))
+        opened = await asyncio.gather(*calls, return_exceptions=True)
+        (failed,) = await asyncio.gather(breaking, return_exceptions=True)
+        return list(opened), failed
 
-    *numbers, broken = asyncio.run(scenario())
+    numbers, broken = asyncio.run(scenario())
     assert numbers == [f"2026-{n:06d}" for n in range(1, 6)]
     assert isinstance(broken, RuntimeError)
     with transaction(world.runtime.reader) as db:
