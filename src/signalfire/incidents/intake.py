@@ -35,7 +35,7 @@ from signalfire.incidents.models import (
 )
 from signalfire.incidents.natures import Nature
 from signalfire.incidents.schemas import IncidentCreate, IncidentStatus
-from signalfire.incidents.service import agency_of, announce, cell_at, location_row
+from signalfire.incidents.service import agency_of, announce, location_row, primary_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,12 +163,7 @@ def _incident_row(item: _Accepted, number: str, now: datetime) -> dict[str, Any]
         "modifiers": sorted(set(data.modifiers)),
         "source": data.source,
         "summary": data.summary,
-        "lat": location.lat,
-        "lon": location.lon,
-        "cell": cell_at(location.lat, location.lon),
-        "address": location.address,
-        "location_source": location.source,
-        "location_accuracy_m": location.accuracy_m,
+        **primary_columns(location),
         "disposition": None,
         "created_at": now,
         "closed_at": None,

@@ -65,15 +65,23 @@ def _add_location(
     return location
 
 
-def cell_at(lat: float | None, lon: float | None) -> int | None:
-    """The grid cell an incident at ``lat``, ``lon`` is indexed under (none unplaced)."""
-    return None if lat is None or lon is None else cell_of(lat, lon)
+def primary_columns(data: LocationIn) -> dict[str, Any]:
+    """The columns of ``incidents`` that hold its primary location, with the grid cell
+    the duplicate check finds it under (none without coordinates)."""
+    lat, lon = data.lat, data.lon
+    return {
+        "lat": lat,
+        "lon": lon,
+        "cell": None if lat is None or lon is None else cell_of(lat, lon),
+        "address": data.address,
+        "location_source": data.source,
+        "location_accuracy_m": data.accuracy_m,
+    }
 
 
 def _set_primary(incident: Incident, data: LocationIn) -> None:
-    incident.lat, incident.lon, incident.address = data.lat, data.lon, data.address
-    incident.cell = cell_at(data.lat, data.lon)
-    incident.location_source, incident.location_accuracy_m = data.source, data.accuracy_m
+    for column, value in primary_columns(data).items():
+        setattr(incident, column, value)
 
 
 # --- reading ---------------------------------------------------------------------------
