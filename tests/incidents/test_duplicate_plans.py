@@ -23,6 +23,7 @@ from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.incidents import intake
 from signalfire.incidents.schemas import IncidentCreate
 from tests.conftest import World
+from tests.incidents.support import call
 
 
 @pytest.fixture
@@ -35,13 +36,9 @@ def sqlite_runtime(sqlite_template: Path, tmp_path: Path) -> Iterator[Runtime]:
 
 
 def _call(lat: float, lon: float, number: str | None) -> IncidentCreate:
-    body: dict[str, Any] = {
-        "nature_code": "FIRE-STRUCTURE",
-        "location": {"lat": lat, "lon": lon, "source": "caller_device"},
-    }
-    if number:
-        body["caller"] = {"number": number}
-    return IncidentCreate.model_validate(body)
+    return IncidentCreate.model_validate(
+        call(at=(lat, lon), source="caller_device", caller_number=number)
+    )
 
 
 def _plans_of_reads(runtime: Runtime, actor: Actor, data: IncidentCreate) -> list[str]:

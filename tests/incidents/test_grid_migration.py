@@ -3,18 +3,16 @@ configured, PostgreSQL)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, inspect, text
 
 from signalfire.core import migrate
 from signalfire.core.db import make_engine
 from signalfire.geo.grid import cell_of
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, throwaway_postgres
 
 INCIDENT = (
     "INSERT INTO incidents (agency_id, number, status, nature_code, priority, modifiers,"
@@ -33,17 +31,10 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield engine
         engine.dispose()
         return
-    assert PG_URL is not None
-    name = f"signalfire_migration_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(PG_URL).set(database=name).render_as_string(False))
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres("signalfire_migration") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def _at_0009(engine: Engine) -> Engine:
