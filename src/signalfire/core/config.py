@@ -207,6 +207,13 @@ class Settings(BaseSettings):
         Path("var"), description="Directory for the embedded database and files."
     )
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    audit_witness: Path | None = Field(
+        None,
+        description="File that keeps the audit chain's newest seq and hash outside the "
+        "database, rewritten after each audited commit, so `signalfire audit verify` "
+        "notices a cut-off tail (default: audit-head.json beside an SQLite database, "
+        "else in data_dir).",
+    )
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)
