@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Role
 from signalfire.core.config import load_settings
 from signalfire.core.db import transaction
 from signalfire.core.runtime import Runtime, build_runtime
-from signalfire.incidents import intake
+from signalfire.incidents import duplicates, intake
+from signalfire.incidents.natures import DEFAULT_CATALOGUE, Nature
 from signalfire.incidents.schemas import IncidentCreate
 from tests.conftest import World
 from tests.incidents.support import call
@@ -90,3 +92,39 @@ def test_a_call_at_the_pole_asks_for_its_box_once(sqlite_runtime: Runtime) -> No
     # itself is asked for, in one statement, rather than the cells in thousands.
     plans = _plans_of_reads(sqlite_runtime, actor, _call(90.0, 0.0, "+358 40 7654321"))
     assert len(plans) == 2  # the box, the caller's calls
+
+
+def test_each_cell_is_read_newest_first_without_a_sort(sqlite_runtime: Runtime) -> None:
+    agency = World(sqlite_runtime).agency("FIRE")
+    actor = Actor(None, "plans", agency.id, frozenset(Role), "cli")
+    plans = _plans_of_reads(sqlite_runtime, actor, _call(60.17, 24.94, None))
+    assert plans
+    # The cap is what bounds a storm; a sort would first read every row of the cell.
+    for plan in plans:
+        assert "TEMP B-TREE" not in plan
+
+
+def test_a_storm_reads_a_bounded_number_of_incidents(sqlite_runtime: Runtime) -> None:
+    agency = World(sqlite_runtime).agency("FIRE")
+    actor = Actor(None, "plans", agency.id, frozenset(Role), "cli")
+    storm = 4 * duplicates.NEWEST_PER_CELL  # all open, in one spot, within the window
+    with transaction(sqlite_runtime.sessions) as db:
+        for k in range(storm):
+            intake.create(db=db, actor=actor, data=_call(60.1701, 24.9401 + k * 1e-6, None))
+    new = duplicates.Report(60.1701, 24.9401, clock.now(), _nature("FIRE-ALARM"), None)
+    queries = duplicates._queries(new, agency.id)
+    with transaction(sqlite_runtime.sessions) as db:
+        read = sum(len(db.connection().execute(q, p).all()) for q, p in queries)
+        found = duplicates.find(db, new=new, agency_id=agency.id, natures=_natures())
+    assert read == duplicates.NEWEST_PER_CELL  # one cell holds them all
+    assert len(found) == duplicates.MAX_CANDIDATES
+    # the newest ones are weighed (ids follow arrival), not the first that came in
+    assert min(c.incident_id for c in found) > storm - duplicates.NEWEST_PER_CELL
+
+
+def _natures() -> dict[str, Nature]:
+    return {n.code: n for n in DEFAULT_CATALOGUE}
+
+
+def _nature(code: str) -> Nature:
+    return _natures()[code]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Select, bindparam, or_, select, union_all
+from sqlalchemy import CompoundSelect, Executable, Select, bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from signalfire.geo.distance import degrees_box, haversine_m
@@ -163,12 +163,33 @@ def _open_incidents() -> OpenIncidents:
 # nearer the poles, where a box spans thousands, the box alone is asked for).
 _CELLS_PER_QUERY = 6
 _MOST_CELLS = 24
+_NO_CELL = -1  # pads a turn of fewer cells: no point lies in it, so its seek is empty
+NEWEST_PER_CELL = 25
+"""The most open incidents read from one grid cell, newest first: what bounds the cost
+of a check however many are open around a call (a storm). In ordinary load a cell holds
+a few; a dispatcher weighs :data:`MAX_CANDIDATES` at most."""
+
 _IN_BOX = _open_incidents().where(
     Incident.created_at >= bindparam("since"),
     Incident.lat.between(bindparam("lat_min"), bindparam("lat_max")),
     Incident.lon.between(bindparam("lon_min"), bindparam("lon_max")),
 )
-_NEAR = _IN_BOX.where(Incident.cell.in_([bindparam(f"cell{k}") for k in range(_CELLS_PER_QUERY)]))
+
+
+def _newest_in_cell(k: int) -> Select[Any]:
+    """The box's newest open incidents in the ``k``-th cell parameter, read backwards
+    along the cell index and capped (the cap counts rows that pass every condition)."""
+    newest = (
+        _IN_BOX.where(Incident.cell == bindparam(f"cell{k}"))
+        .order_by(Incident.created_at.desc())
+        .limit(NEWEST_PER_CELL)
+        .subquery(f"cell{k}")
+    )
+    return select(*newest.c)
+
+
+_NEAR = union_all(*(_newest_in_cell(k) for k in range(_CELLS_PER_QUERY)))
+_IN_BOX_CAPPED = _IN_BOX.order_by(Incident.created_at.desc()).limit(NEWEST_PER_CELL * _MOST_CELLS)
 # The same caller's calls: the number's index finds its few calls, whose incidents are
 # then read by id (joined the other way, SQLite would walk the agency's recent ones).
 _SAME_CALLER = _open_incidents().where(
@@ -181,18 +202,19 @@ _SAME_CALLER = _open_incidents().where(
 )
 # Both in one statement, the common case of a call: half the executions, which cost
 # more than the queries themselves.
-_NEAR_OR_SAME_CALLER = union_all(_NEAR, _SAME_CALLER)
+_NEAR_OR_SAME_CALLER: CompoundSelect[Any] = union_all(*_NEAR.selects, _SAME_CALLER)
 
 
 def _cell_parameters(box: dict[str, Any]) -> list[dict[str, int]]:
     """The grid cells of ``box`` as parameters of :data:`_NEAR`, a set per query (the
-    last one padded with a repeat); none when there are too many to be worth it."""
+    last one padded with :data:`_NO_CELL`); none when there are too many to be worth it."""
     cells = cells_covering(box["lat_min"], box["lat_max"], box["lon_min"], box["lon_max"])
     if len(cells) > _MOST_CELLS:
         return []
     turns = [cells[i : i + _CELLS_PER_QUERY] for i in range(0, len(cells), _CELLS_PER_QUERY)]
     return [
-        {f"cell{k}": turn[min(k, len(turn) - 1)] for k in range(_CELLS_PER_QUERY)} for turn in turns
+        {f"cell{k}": turn[k] if k < len(turn) else _NO_CELL for k in range(_CELLS_PER_QUERY)}
+        for turn in turns
     ]
 
 
@@ -216,7 +238,7 @@ def _queries(new: Report, agency_id: int) -> list[tuple[Executable, dict[str, An
     }
     turns = _cell_parameters(box)
     if not turns:
-        near: list[tuple[Executable, dict[str, Any]]] = [(_IN_BOX, common | box)]
+        near: list[tuple[Executable, dict[str, Any]]] = [(_IN_BOX_CAPPED, common | box)]
         return near + ([(_SAME_CALLER, common | caller)] if caller else [])
     first, *rest = [common | box | cells for cells in turns]
     head = (_NEAR_OR_SAME_CALLER, first | caller) if caller else (_NEAR, first)
@@ -241,8 +263,8 @@ def find(
 
     Two narrow queries, usually sent as one statement, feed the scoring: incidents
     inside a box around the new location within the time window (read through the grid
-    cells that cover the box), and incidents from the same caller number within two
-    hours.
+    cells that cover the box, the :data:`NEWEST_PER_CELL` newest of each), and
+    incidents from the same caller number within two hours.
     """
 
     def eligible(incident_id: int) -> bool:
