@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from signalfire.api.deps import DbSession, Justified, get_runtime, requires
 from signalfire.core.audit import service as audit
@@ -16,7 +16,7 @@ from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.events import Event, emit
 from signalfire.core.runtime import Runtime
-from signalfire.core.schemas import ResponseBody
+from signalfire.core.schemas import ResponseBody, Timestamp
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 Auditor = Annotated[Actor, requires(Perm.AUDIT_READ)]
@@ -76,8 +76,8 @@ def search_audit(
     record_type: str | None = None,
     record_id: str | None = None,
     case_number: str | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
     before_seq: Annotated[int | None, Query(ge=1, description="Page: entries before this.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntryRead]:
