@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete, select, update
 
+from signalfire.core.audit.models import AuditEntry, AuditHead
 from signalfire.core.auth.permissions import Role
+from signalfire.core.db import transaction
+from signalfire.core.runtime import Runtime
 from tests.conftest import World, bearer
+from tests.core.test_audit_storage import unprotect
 
 WHY = {"X-Signalfire-Purpose": "quarterly access review", "X-Signalfire-Case": "AUD-2026-4"}
 
@@ -86,3 +91,19 @@ def test_verify_over_http(
     result = client.get("/api/audit/verify", headers=auditor).json()
     assert result["ok"] is True
     assert result["checked"] == result["head_seq"] >= 9
+
+
+def test_verify_over_http_reports_a_cut_tail(
+    client: TestClient, setup: tuple[dict[str, str], dict[str, str], int], runtime: Runtime
+) -> None:
+    auditor, _admin, _fire = setup
+    head = client.get("/api/audit/verify", headers=auditor).json()["head_seq"]
+    with transaction(runtime.sessions) as db:
+        unprotect(db)
+        kept = db.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == head - 2))
+        db.execute(delete(AuditEntry).where(AuditEntry.seq > head - 2))
+        db.execute(update(AuditHead).values(seq=head - 2, entry_hash=kept))
+    result = client.get("/api/audit/verify", headers=auditor).json()
+    assert result["ok"] is False
+    assert result["witness"] == "truncated"
+    assert result["witness_seq"] >= head

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from signalfire.api.deps import DbSession, Justified, get_runtime, requires
 from signalfire.core.audit import service as audit
+from signalfire.core.audit import witness as audit_witness
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
@@ -54,6 +55,12 @@ class VerifyResult(BaseModel):
     first_bad_seq: int | None
     breach: str | None
     message: str | None
+    witness: audit_witness.Status = Field(
+        description="The head set against the witness file: ok, ahead (not yet witnessed), "
+        "truncated, diverged, unreadable, missing (a warning), fresh or none."
+    )
+    witness_seq: int | None
+    witness_message: str
 
 
 def _read(entry: AuditEntry) -> AuditEntryRead:
@@ -112,15 +119,21 @@ def search_audit(
 
 @router.get("/verify", response_model=VerifyResult, dependencies=[requires(Perm.AUDIT_READ)])
 def verify_audit(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VerifyResult:
-    """Walk the whole chain; report the first altered, removed or reordered entry."""
+    """Walk the whole chain; report the first altered, removed or reordered entry, or an
+    end cut off before the head in the witness file."""
+    sighting = audit_witness.look(runtime.witness)  # before the snapshot
     with runtime.reader() as db:  # a long read: never hold writers up
         report = audit.verify(db)
+        against = audit_witness.compare(db, sighting, report)
     finding = report.finding
     return VerifyResult(
-        ok=report.ok,
+        ok=report.ok and not against.failed,
         checked=report.checked,
         head_seq=report.head_seq,
         first_bad_seq=finding.seq if finding else None,
         breach=finding.breach if finding else None,
         message=finding.message if finding else None,
+        witness=against.status,
+        witness_seq=against.witness_seq,
+        witness_message=against.message,
     )

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from signalfire.core.audit import service as audit
+from signalfire.core.audit import witness as audit_witness
 from signalfire.core.config import Settings
 from signalfire.core.db import make_engine, make_session_factory
 from signalfire.core.events import EventBus, InProcessBus, bind_transactions
@@ -24,6 +25,7 @@ class Runtime:
     reader: sessionmaker[Session]  # read-only snapshots
     bus: EventBus
     roads: RoadNetwork
+    witness: audit_witness.Witness | None = None  # the audit chain's head, outside the database
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -32,6 +34,9 @@ def build_runtime(settings: Settings) -> Runtime:
     sessions = make_session_factory(engine)
     bus = InProcessBus()
     bind_transactions(sessions, bus=bus, listeners=[audit.append])
+    witness = audit_witness.for_settings(settings)
+    if witness is not None:
+        audit_witness.bind(sessions, witness)
     roads = RoadNetwork(settings.geo.extract, settings.geo.cache_dir or settings.data_dir / "cache")
     return Runtime(
         settings=settings,
@@ -40,4 +45,5 @@ def build_runtime(settings: Settings) -> Runtime:
         reader=make_session_factory(engine, read_only=True),
         bus=bus,
         roads=roads,
+        witness=witness,
     )

@@ -8,9 +8,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from signalfire.core.audit import service as audit
+from signalfire.core.audit import witness
 from signalfire.core.cli_support import err, runtime
 
 app = typer.Typer(help="Check the tamper-evident audit trail.", no_args_is_help=True)
+
+_FAILURE = {"truncated": "TRUNCATED", "diverged": "TAMPERED", "unreadable": "UNCHECKED"}
 
 
 @app.command()
@@ -20,8 +23,10 @@ def verify(
         typer.Option(help="Head hash recorded elsewhere earlier (e.g. `audit head` output)."),
     ] = None,
 ) -> None:
-    """Walk the chain; report the first altered, removed or reordered entry (exit 1)."""
+    """Walk the chain; report the first altered, removed or reordered entry, or an end
+    cut off before the head in the witness file (exit 1)."""
     rt = runtime()
+    sighting = witness.look(rt.witness)  # before the snapshot: a witness never runs ahead
     with (
         rt.reader() as db,
         Progress(
@@ -30,9 +35,13 @@ def verify(
     ):
         task = progress.add_task("verify", total=audit.count(db))
         report = audit.verify(db, on_progress=lambda done: progress.update(task, completed=done))
+        against = witness.compare(db, sighting, report)
     if report.finding:
         finding = report.finding
         typer.echo(f"TAMPERED at entry {finding.seq}: {finding.breach}: {finding.message}")
+        raise typer.Exit(1)
+    if against.failed:
+        typer.echo(f"{_FAILURE[against.status]}: {against.message}")
         raise typer.Exit(1)
     if expect_head and expect_head not in (
         report.head_hash,
@@ -42,7 +51,10 @@ def verify(
             f"TAMPERED: head is {report.head_seq}:{report.head_hash}, expected {expect_head}"
         )
         raise typer.Exit(1)
-    typer.echo(f"OK: {report.checked} entries, head {report.head_seq}:{report.head_hash}")
+    if against.warning:
+        typer.echo(f"WARNING: {against.message}")
+    ending = "" if against.status in ("none", "fresh", "missing") else f"; {against.message}"
+    typer.echo(f"OK: {report.checked} entries, head {report.head_seq}:{report.head_hash}{ending}")
 
 
 @app.command()

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from signalfire.core import clock
-from signalfire.core.audit import chain
+from signalfire.core.audit import chain, witness
 from signalfire.core.audit.models import HASHED_COLUMNS, AuditEntry, AuditHead
 from signalfire.core.errors import Conflict
 from signalfire.core.events import Event
@@ -37,7 +37,8 @@ def append(db: Session, events: Sequence[Event]) -> None:
     """Chain one entry per event onto the log, in ``db``'s transaction.
 
     Used as a transaction listener, so it runs just before the commit of the change
-    the events describe. The head row is locked once for all of them.
+    the events describe. The head row is locked once for all of them; the new head is
+    staged for the witness file, written once the commit succeeded.
     """
     events = [event for event in events if event.audited]
     if not events:
@@ -74,6 +75,7 @@ def append(db: Session, events: Sequence[Event]) -> None:
         rows.append(content | {"entry_hash": last_hash})
     connection.execute(_ADD_ENTRIES, rows)
     connection.execute(_MOVE_HEAD, {"seq": seq, "entry_hash": last_hash})
+    witness.stage(db, witness.Head(seq, last_hash))
 
 
 @dataclass(frozen=True, slots=True)
