@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from signalfire.cameras.sources import check_source
+from signalfire.cameras.sources import check_source, mask, mask_text
 from signalfire.core.schemas import RequestBody, ResponseBody
 from signalfire.video.config import PipelineConfig
 
@@ -69,6 +69,12 @@ class HealthRead(ResponseBody):
     worker: str | None = None
     changed_at: datetime | None = None
 
+    @field_validator("last_error")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        """Errors from FFmpeg or OpenCV may repeat the source URL: mask any URL in them."""
+        return None if value is None else mask_text(value)
+
 
 class CameraRead(ResponseBody):
     id: int
@@ -87,6 +93,12 @@ class CameraRead(ResponseBody):
     created_at: datetime
     updated_at: datetime
     health: HealthRead
+
+    @field_validator("source")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        """Shown without any password, token or key it holds."""
+        return mask(value)
 
 
 class EventRead(ResponseBody):

@@ -52,19 +52,28 @@ def is_network_url(url_or_path: str) -> bool:
 
 
 def describe(url_or_path: str) -> str:
-    """The source as safe to log: a URL without its password.
+    """The source as safe to log: a URL without its password or token (userinfo of
+    any shape), and without its query, fragment or ``name=value`` path pieces, which
+    may hold keys.
 
     >>> describe("rtsp://admin:secret@10.0.0.5:554/live")
     'rtsp://admin:***@10.0.0.5:554/live'
+    >>> describe("rtsp://TOKEN@cam/live?password=x#y")
+    'rtsp://***@cam/live?***'
     >>> describe("/clips/a.mp4")
     '/clips/a.mp4'
     """
     scheme, sep, rest = url_or_path.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
+    if not sep:
         return url_or_path
-    creds, _, host = rest.partition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    creds, at, host = authority.rpartition("@")
+    if at:
+        authority = f"{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else f"***@{host}"
+    path = tail.split("?", 1)[0].split("#", 1)[0]
+    path = "/***" if "=" in path else path
+    return f"{scheme}://{authority}{path}{'?***' if len(path) < len(tail) else ''}"
 
 
 class FrameSource:
