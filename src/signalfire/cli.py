@@ -41,7 +41,7 @@ def serve(host: HostOption = None, port: PortOption = None) -> None:
     """Run the API server (the database must be migrated: `signalfire db upgrade`)."""
     from signalfire.api.app import create_app
 
-    rt = runtime()
+    rt = runtime(serving=True)
     configure_logging(rt.settings.log)
     uvicorn.run(
         create_app(rt),
@@ -66,12 +66,12 @@ def demo(
     from signalfire import demo as demo_install
     from signalfire.api.app import create_app
 
-    rt = runtime()
+    rt = runtime(serving=True)
     configure_logging(rt.settings.log)
     if reset:
         for path in demo_install.reset(rt):
             typer.echo(f"removed {path}")
-        rt = runtime()
+        rt = runtime(serving=True)
     typer.echo("Preparing the demo city (first run: about ten seconds)...")
     logins = demo_install.prepare(rt)
     sim = rt.settings.sim

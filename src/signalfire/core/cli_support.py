@@ -23,10 +23,15 @@ def fail(message: str) -> None:
     err.print(message, style="red", markup=False, highlight=False)
 
 
-def runtime() -> Runtime:
-    """The install configured by the environment, or exit 2 naming the bad setting."""
+def runtime(*, serving: bool = False) -> Runtime:
+    """The install configured by the environment, or exit 2 naming the bad setting.
+
+    A command's database connections keep the WAL when they close, since a server may
+    still be writing to it; only a ``serving`` process (``serve``, ``demo``) checkpoints
+    and removes it on its way out.
+    """
     try:
-        return build_runtime(load_settings())
+        return build_runtime(load_settings(), keep_wal=not serving)
     except (ValidationError, UnknownSettingError, FileNotFoundError) as exc:
         fail(f"configuration error: {exc}")
         raise typer.Exit(2) from exc

@@ -7,6 +7,11 @@ half-way. PostgreSQL is used as given.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import importlib
+import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,9 +93,65 @@ class WriteGate:
             self._lock.release()
 
 
-def _configure_sqlite(engine: Engine, gate: WriteGate) -> None:
+#: ``SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`` from sqlite3.h (SQLite 3.16 and later); not 1010,
+#: which is ``SQLITE_DBCONFIG_DEFENSIVE``.
+NO_CKPT_ON_CLOSE = 1006
+
+
+def keep_wal_on_close(connection: sqlite3.Connection) -> None:
+    """Make closing ``connection`` leave the WAL file alone, even if it looks like the last.
+
+    A closing SQLite connection that gets an exclusive lock on the database file takes
+    itself for the last user: it checkpoints and deletes the ``-wal`` file. If a server's
+    POSIX locks on the file were lost (any ``close()`` of the file in its process drops
+    them), a short-lived command would delete the WAL the server still appends to, and the
+    server's later commits would go to a deleted file. With this flag the command's close
+    skips that step; the next opener (or the server's own close) checkpoints instead.
+
+    Python 3.12 exposes the flag as ``Connection.setconfig``. On 3.11 we call
+    ``sqlite3_db_config`` through ctypes on the very library the ``_sqlite3`` module
+    links against (``dlsym`` on its handle searches its dependencies), with the
+    connection's ``sqlite3*``: the first field after ``PyObject_HEAD`` of CPython 3.11's
+    ``pysqlite_Connection``. No extension module or new dependency (apsw, pysqlite3)
+    is needed for one flag; the setting is read back, so a wrong guess fails loudly.
+    """
+    if sys.version_info >= (3, 12):
+        connection.setconfig(NO_CKPT_ON_CLOSE, True)
+        on = connection.getconfig(NO_CKPT_ON_CLOSE)
+    else:
+        on = _db_config(connection, NO_CKPT_ON_CLOSE, 1)
+    if not on:
+        raise RuntimeError("SQLite refused SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE")
+
+
+def _db_config(connection: sqlite3.Connection, op: int, value: int) -> bool:
+    """``sqlite3_db_config(db, op, value, &out)`` on CPython 3.11; returns ``out``."""
+    if sys.implementation.name != "cpython" or type(connection) is not sqlite3.Connection:
+        raise RuntimeError("keeping the WAL on close needs CPython's own sqlite3.Connection")
+    handle = ctypes.c_void_p.from_address(id(connection) + object.__basicsize__).value
+    if not handle:
+        raise RuntimeError("the sqlite3 connection is closed")
+    out = ctypes.c_int(-1)
+    if _sqlite3_db_config()(handle, op, value, ctypes.byref(out)) != 0:
+        raise RuntimeError(f"sqlite3_db_config({op}) failed")
+    return out.value == 1
+
+
+@functools.cache
+def _sqlite3_db_config() -> Any:
+    """``sqlite3_db_config`` of the SQLite library that ``_sqlite3`` uses."""
+    library = ctypes.CDLL(importlib.import_module("_sqlite3").__file__)
+    function = library.sqlite3_db_config  # variadic; int and pointer arguments pass as is
+    function.restype = ctypes.c_int
+    function.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+    return function
+
+
+def _configure_sqlite(engine: Engine, gate: WriteGate, *, keep_wal: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if keep_wal:
+            keep_wal_on_close(dbapi_connection)
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -137,8 +198,26 @@ def _configure_sqlite(engine: Engine, gate: WriteGate) -> None:
         gate.leave(dbapi_connection)  # a transaction that ended without commit/rollback
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url``, creating the SQLite file's directory if needed."""
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite ``url``; None for other databases and ``:memory:``.
+
+    >>> sqlite_file("sqlite:///var/signalfire.db")
+    PosixPath('var/signalfire.db')
+    >>> sqlite_file("postgresql://db/signalfire") is None
+    True
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return None if parsed.database == ":memory:" else Path(parsed.database)
+
+
+def make_engine(url: str, *, echo: bool = False, keep_wal: bool = False) -> Engine:
+    """Create an engine for ``url``, creating the SQLite file's directory if needed.
+
+    ``keep_wal``: SQLite connections never delete the WAL when they close (see
+    :func:`keep_wal_on_close`); for commands that may run beside a server.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -149,7 +228,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         in_memory = not database or database == ":memory:"
         pool = {} if in_memory else {"pool_size": 40, "max_overflow": 10}
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pool)
-        _configure_sqlite(engine, WriteGate(wait_seconds=30))
+        _configure_sqlite(engine, WriteGate(wait_seconds=30), keep_wal=keep_wal)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 

@@ -49,6 +49,7 @@ class Analysis:
 
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of the file at ``path``."""
+    media.check_source(path)
     digest = hashlib.sha256()
     with path.open("rb") as file:
         for chunk in iter(lambda: file.read(1 << 20), b""):
@@ -94,7 +95,7 @@ def analyse(
         if on_frame is not None:
             on_frame(count, face_tracker.tracks + plate_tracker.tracks)
     if count == 0:
-        raise UnreadableVideo(f"{path} holds no decodable video frame", path=str(path))
+        raise UnreadableVideo(path, "holds no decodable video frame")
     tracks = face_tracker.tracks + plate_tracker.tracks
     for number, track in enumerate(sorted(tracks, key=lambda t: (t.first, t.kind)), 1):
         track.track_id = number

@@ -7,10 +7,12 @@ job keeps the CPU busy. Jobs are not kept across restarts; their files are.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import threading
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +22,7 @@ from typing import Literal
 import cv2
 from sqlalchemy.orm import Session, sessionmaker
 
+from signalfire.cameras import exports, storage
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.db import transaction
@@ -28,6 +31,7 @@ from signalfire.core.events import emit
 from signalfire.redaction import media
 from signalfire.redaction.analysis import Analysis, Detector, analyse
 from signalfire.redaction.analysis import Progress as ProgressFn
+from signalfire.redaction.errors import UnreadableVideo
 from signalfire.redaction.events import RedactionExported
 from signalfire.redaction.options import Edits, RedactionOptions
 from signalfire.redaction.plan import FramePlan
@@ -38,6 +42,16 @@ from signalfire.redaction.video import check_edits, export, plan_for, preview
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A job's input: the file, and how the API names it (never by its server path)."""
+
+    path: Path
+    label: str  # shown as the job's ``source`` and audited, e.g. ``upload:<id>``
+    name: str  # in messages, e.g. ``clip <id>``
+    field: str  # the request field that named it
+
+
 @dataclass
 class Job:
     """One clip on its way to a redacted export."""
@@ -45,8 +59,7 @@ class Job:
     id: str
     actor: Actor
     why: Justification
-    source: Path
-    source_label: str
+    source: Source
     options: RedactionOptions
     edits: Edits
     export_when_ready: bool
@@ -73,7 +86,7 @@ class Job:
             created_by=self.actor.username,
             purpose=self.why.purpose,
             case_number=self.why.case_number,
-            source=self.source_label,
+            source=self.source.label,
             options=self.options,
             edits=self.edits,
             progress=Progress(stage=stage, done=self.done, total=self.total),
@@ -91,7 +104,17 @@ class Job:
 class JobStore:
     """The redaction jobs of one server."""
 
-    def __init__(self, root: Path, *, sessions: sessionmaker[Session], detector: Detector) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        sessions: sessionmaker[Session],
+        detector: Detector,
+        database: Path | None,
+    ) -> None:
+        """Jobs under ``root``; ``database`` (the server's SQLite file) is never a source."""
+        if database is not None:
+            media.never_open(database)
         self.root = root
         self.sessions = sessions
         self.detector = detector
@@ -101,24 +124,48 @@ class JobStore:
 
     def clip_path(self, clip: str, actor: Actor) -> Path:
         """Where the clip ``clip`` uploaded by ``actor``'s agency is kept."""
-        if not clip.isalnum():
-            raise Invalid("clip: not an uploaded clip id", field="clip")
+        if not (len(clip) == 32 and all(c in "0123456789abcdef" for c in clip)):
+            raise Invalid("clip: not an uploaded clip id (32 hex digits)", field="clip")
         return self.root / "clips" / f"agency-{actor.agency_id or 0}" / f"{clip}.bin"
+
+    def uploaded(self, clip: str, actor: Actor) -> Source:
+        """The clip ``clip`` that ``actor``'s agency uploaded, or 404."""
+        path = self.clip_path(clip, actor)
+        if not path.is_file():
+            raise NotFound(f"no uploaded clip {clip}", field="clip")
+        return Source(path, f"upload:{clip}", f"clip {clip}", "clip")
+
+    @staticmethod
+    def camera_export(db: Session, actor: Actor, export_id: int, data_dir: Path) -> Source:
+        """The finished clip export ``export_id`` of a camera of ``actor``'s agency; 404
+        for another agency's, exactly as ``GET /api/cameras/exports/{id}`` answers."""
+        found = exports.get(db, actor, export_id)
+        if found.status != "done" or found.path is None:
+            raise Conflict(
+                f"camera_export {export_id} is {found.status}, not ready", field="camera_export"
+            )
+        path = storage.absolute(data_dir, found.path)
+        if not path.is_file():
+            raise NotFound(
+                f"camera_export {export_id} has expired; ask for it again", field="camera_export"
+            )
+        name = f"camera export {export_id}"
+        return Source(path, f"camera_export:{export_id}", name, "camera_export")
 
     def create(
         self,
         *,
         actor: Actor,
         why: Justification,
-        source: Path,
-        label: str,
+        source: Source,
         options: RedactionOptions,
         edits: Edits,
         export_when_ready: bool,
     ) -> Job:
         """Start analysing ``source``; the job exports too if ``export_when_ready``."""
-        media.probe(source)
-        job = Job(uuid.uuid4().hex, actor, why, source, label, options, edits, export_when_ready)
+        with _named(source):
+            media.probe(source.path)
+        job = Job(uuid.uuid4().hex, actor, why, source, options, edits, export_when_ready)
         with self._lock:
             self._jobs[job.id] = job
         self._worker.submit(self._analyse, job)
@@ -153,8 +200,10 @@ class JobStore:
         with self._lock:
             analysis = self._reviewable(job, allow_exporting=True)
             edits = job.edits
-        plan = self._plan(job, analysis, edits)
-        ok, encoded = cv2.imencode(".jpg", preview(analysis, plan, frame))
+        with _named(job.source):
+            plan = self._plan(job, analysis, edits)
+            image = preview(analysis, plan, frame)
+        ok, encoded = cv2.imencode(".jpg", image)
         if not ok:
             raise Invalid(f"frame {frame} could not be encoded")
         return bytes(encoded)
@@ -196,9 +245,13 @@ class JobStore:
 
     def _analyse(self, job: Job) -> None:
         try:
-            job.analysis = analyse(
-                job.source, options=job.options, faces=self.detector, progress=self._progress(job)
-            )
+            with _named(job.source):
+                job.analysis = analyse(
+                    job.source.path,
+                    options=job.options,
+                    faces=self.detector,
+                    progress=self._progress(job),
+                )
             check_edits(job.analysis, job.edits)
         except Exception as error:
             self._failed(job, error)
@@ -212,8 +265,9 @@ class JobStore:
         edits = job.edits
         target = self.root / job.id / "redacted.mp4"
         try:
-            self._plan(job, job.analysis, edits)
-            report = export(job.analysis, target, edits=edits, progress=self._progress(job))
+            with _named(job.source):
+                self._plan(job, job.analysis, edits)
+                report = export(job.analysis, target, edits=edits, progress=self._progress(job))
             try:
                 self._audit(job, report, target)
             except BaseException:
@@ -247,7 +301,7 @@ class JobStore:
                     record_id=job.id,
                     purpose=job.why.purpose,
                     case_number=job.why.case_number,
-                    input_name=job.source_label,
+                    input_name=job.source.label,
                     input_sha256=report.input.sha256,
                     output_sha256=report.output.sha256,
                     output_bytes=target.stat().st_size,
@@ -258,3 +312,12 @@ class JobStore:
                     whole_frame_ranges=len(report.whole_frames),
                 ),
             )
+
+
+@contextlib.contextmanager
+def _named(source: Source) -> Iterator[None]:
+    """Report a failure to read ``source`` by its id and field, never its server path."""
+    try:
+        yield
+    except UnreadableVideo as error:
+        raise error.about(source.name, field=source.field) from None

@@ -1,7 +1,8 @@
 """Reading and writing video with PyAV (FFmpeg): probe, decode, encode H.264 MP4.
 
 Every FFmpeg failure surfaces as :class:`UnreadableVideo` naming the file; outputs are
-written to a temporary file beside the target and renamed only when complete.
+written to a temporary file beside the target and renamed only when complete. No source
+is opened before :func:`check_source` has passed it: never a database of this process.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -42,17 +44,66 @@ class VideoInfo:
     audio_codec: str | None
 
 
+#: Files this process must never open as media (its SQLite databases), by path.
+_off_limits: set[Path] = set()
+_off_limits_lock = threading.Lock()
+_DATABASE_SIBLINGS = ("", "-wal", "-shm", "-journal")
+
+
+def never_open(database: Path) -> None:
+    """Refuse, from now on in this process, to open the SQLite ``database`` or its
+    ``-wal``, ``-shm`` and ``-journal`` files as media, under any name or link."""
+    with _off_limits_lock:
+        _off_limits.add(database.absolute())
+
+
+def check_source(path: Path) -> None:
+    """Raise :class:`UnreadableVideo` unless ``path`` is a regular file that is none of
+    the files :func:`never_open` named.
+
+    On Linux, closing *any* descriptor of a file drops every POSIX lock the process
+    holds on it; an FFmpeg open of SQLite's database (or its ``-shm``) would silently
+    end the server's locks and let another process delete the live WAL. So files are
+    compared by ``(st_dev, st_ino)`` from :func:`os.stat`, which opens nothing and
+    follows links; each opener of a source calls this first.
+    """
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):  # missing, a NUL byte, a name too long...
+        raise UnreadableVideo(path, "does not exist") from None
+    if not stat.S_ISREG(found.st_mode):
+        raise UnreadableVideo(path, "is not a regular file")
+    if (found.st_dev, found.st_ino) in _database_identities():
+        raise UnreadableVideo(path, "is a database file of this server, never opened as media")
+
+
+def _database_identities() -> set[tuple[int, int]]:
+    with _off_limits_lock:
+        databases = list(_off_limits)
+    identities = set()
+    for database in databases:
+        for suffix in _DATABASE_SIBLINGS:
+            try:
+                found = os.stat(f"{database}{suffix}")
+            except OSError:
+                continue
+            identities.add((found.st_dev, found.st_ino))
+    return identities
+
+
 def open_input(path: Path) -> av.container.InputContainer:
-    """Open ``path`` for decoding, or raise :class:`UnreadableVideo`."""
-    if not path.is_file():
-        raise UnreadableVideo(f"input video {path} does not exist", path=str(path))
+    """Open ``path`` for decoding (after :func:`check_source`), or raise
+    :class:`UnreadableVideo`."""
+    check_source(path)
     try:
         container = av.open(str(path), mode="r")
-    except (av.error.FFmpegError, UnicodeDecodeError) as error:
-        raise UnreadableVideo(f"{path} is not a readable video: {error}", path=str(path)) from None
+    except av.error.FFmpegError as error:
+        raise UnreadableVideo(path, f"is not a readable video ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise UnreadableVideo(path, "is not a readable video (undecodable metadata)") from None
     if not container.streams.video:
         container.close()
-        raise UnreadableVideo(f"{path} has no video stream", path=str(path))
+        raise UnreadableVideo(path, "has no video stream")
     return container
 
 
@@ -78,9 +129,7 @@ def decoding_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except av.error.FFmpegError as error:
-        raise UnreadableVideo(
-            f"{path} is damaged: decoding failed ({error})", path=str(path)
-        ) from None
+        raise UnreadableVideo(path, f"is damaged: decoding failed ({error.strerror})") from None
 
 
 def frames(

@@ -77,8 +77,7 @@ def render(
         analysed = expected()
         if written != analysed:
             raise UnreadableVideo(
-                f"{source} decoded to {written} frames now but {analysed} when analysed",
-                path=str(source),
+                source, f"decoded to {written} frames now but {analysed} when analysed"
             )
     return written
 

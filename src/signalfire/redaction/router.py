@@ -1,5 +1,6 @@
-"""HTTP routes of redaction jobs: upload or name a clip, follow the analysis, review
-(tracks, manual boxes, whole frames, preview frames), export, download.
+"""HTTP routes of redaction jobs: upload a clip or name a camera export (by id, never a
+path), follow the analysis, review (tracks, manual boxes, whole frames, preview frames),
+export, download.
 
 Creating a job needs a purpose and a case number (``X-Signalfire-Purpose``,
 ``X-Signalfire-Case``); every export is audited with them and the output's SHA-256.
@@ -10,21 +11,23 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
 
 from signalfire.api.deps import CaseJustified, DbSession, get_runtime, requires
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
-from signalfire.core.errors import Invalid, NotFound
+from signalfire.core.db import sqlite_file
+from signalfire.core.errors import Invalid
 from signalfire.core.events import emit
 from signalfire.redaction import media
+from signalfire.redaction.errors import UnreadableVideo
 from signalfire.redaction.events import RedactionDownloaded
 from signalfire.redaction.faces import CenterFace
-from signalfire.redaction.jobs import JobStore
+from signalfire.redaction.jobs import JobStore, Source
 from signalfire.redaction.options import Edits
 from signalfire.redaction.schemas import ClipUploaded, JobCreate, JobRead
 
@@ -44,6 +47,7 @@ def jobs(request: Request) -> JobStore:
                 runtime.settings.data_dir / "redactions",
                 sessions=runtime.sessions,
                 detector=CenterFace(),
+                database=sqlite_file(runtime.settings.database.url),
             )
             state.redaction_jobs = store
     return store
@@ -64,36 +68,33 @@ async def upload_clip(request: Request, actor: Exporter) -> ClipUploaded:
             size += len(chunk)
     try:
         media.probe(target)
-    except Invalid:
+    except UnreadableVideo as error:
         target.unlink(missing_ok=True)
-        raise
+        raise error.about("the uploaded clip") from None
     return ClipUploaded(clip=clip, bytes=size, sha256=digest.hexdigest())
 
 
-def _source(request: Request, store: JobStore, data: JobCreate, actor: Actor) -> tuple[Path, str]:
+def _source(request: Request, db: Session, data: JobCreate, actor: Actor) -> Source:
+    store = jobs(request)
     if data.clip is not None:
-        path = store.clip_path(data.clip, actor)
-        if not path.is_file():
-            raise NotFound(f"no uploaded clip {data.clip}")
-        return path, f"upload:{data.clip}"
-    assert data.path is not None
-    root = get_runtime(request).settings.data_dir.resolve()
-    path = (root / data.path).resolve()
-    if not path.is_relative_to(root):
-        raise Invalid("path: must lie inside the server's data directory", field="path")
-    return path, data.path
+        return store.uploaded(data.clip, actor)
+    if data.camera_export is None:  # the schema lets exactly one through
+        raise Invalid("give exactly one of clip or camera_export")
+    data_dir = get_runtime(request).settings.data_dir
+    return store.camera_export(db, actor, data.camera_export, data_dir)
 
 
 @router.post("", response_model=JobRead, status_code=202)
-def create_job(data: JobCreate, request: Request, actor: Exporter, why: CaseJustified) -> JobRead:
-    """Start a job: the analysis runs now; export with ``export: true`` or later."""
+def create_job(
+    data: JobCreate, request: Request, db: DbSession, actor: Exporter, why: CaseJustified
+) -> JobRead:
+    """Start a job on an uploaded clip or a finished camera export of your agency: the
+    analysis runs now; export with ``export: true`` or later."""
     store = jobs(request)
-    source, label = _source(request, store, data, actor)
     job = store.create(
         actor=actor,
         why=why,
-        source=source,
-        label=label,
+        source=_source(request, db, data, actor),
         options=data.options,
         edits=data.edits,
         export_when_ready=data.export,

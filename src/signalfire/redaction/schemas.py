@@ -22,12 +22,27 @@ class ClipUploaded(ResponseBody):
     sha256: str
 
 
-class JobCreate(RequestBody):
-    """A redaction job for an uploaded clip or a file in the server's data directory."""
+#: An uploaded clip's id: ``uuid4().hex``, as ``POST /api/redactions/clips`` gives it.
+CLIP_ID = r"^[0-9a-f]{32}$"
 
-    clip: str | None = Field(None, description="Id from POST /api/redactions/clips.")
-    path: str | None = Field(
-        None, description="A clip on the server, relative to its data directory."
+
+class JobCreate(RequestBody):
+    """A redaction job for media of the caller's agency, named by id: an uploaded clip
+    or a finished clip export of one of its cameras (never a file path)."""
+
+    clip: str | None = Field(
+        None,
+        min_length=32,
+        max_length=32,
+        pattern=CLIP_ID,
+        description="Id from POST /api/redactions/clips (32 lowercase hex digits).",
+    )
+    camera_export: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="Id of a finished clip export of one of your agency's cameras "
+        "(POST /api/cameras/{id}/exports).",
     )
     options: RedactionOptions = Field(default_factory=RedactionOptions)
     edits: Edits = Field(default_factory=Edits)
@@ -37,8 +52,11 @@ class JobCreate(RequestBody):
 
     @model_validator(mode="after")
     def _one_source(self) -> JobCreate:
-        if (self.clip is None) == (self.path is None):
-            raise ValueError("give exactly one of clip (an uploaded clip) or path")
+        if (self.clip is None) == (self.camera_export is None):
+            raise ValueError(
+                "give exactly one of clip or camera_export (an uploaded clip's id, or a "
+                "finished camera export's id)"
+            )
         return self
 
 

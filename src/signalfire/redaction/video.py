@@ -131,7 +131,7 @@ def redact_video(
             live.stop = True
         thread.join()
     if live.result is None:
-        raise UnreadableVideo(f"{input_path}: the analysis did not finish", path=str(input_path))
+        raise UnreadableVideo(input_path, "could not be analysed to the end")
     analysis = live.result
     try:
         check_edits(analysis, edits)
@@ -148,4 +148,4 @@ def preview(analysis: Analysis, plan: FramePlan, frame_index: int) -> NDArray[np
     for index, image in enumerate(media.frames(analysis.input_path, fmt="bgr24")):
         if index == frame_index:
             return hide(image, plan, index, analysis.options)
-    raise UnreadableVideo(f"{analysis.input_path} ended before frame {frame_index}")
+    raise UnreadableVideo(analysis.input_path, f"ended before frame {frame_index}")
