@@ -17,11 +17,12 @@ from tests.redaction.support import grace_hopper, write_clip
 
 
 def posix_locks(pid: int, path: Path) -> list[str]:
-    """This process's POSIX locks on ``path``'s inode, from /proc/locks."""
+    """The POSIX locks of process ``pid`` on ``path``'s inode, from /proc/locks (without
+    the line numbers, which change as other locks come and go)."""
     inode = os.stat(path).st_ino
     lines = Path("/proc/locks").read_text().splitlines()
     return [
-        line
+        " ".join(line.split()[1:])
         for line in lines
         if "POSIX" in line
         and line.split()[-4] == str(pid)
