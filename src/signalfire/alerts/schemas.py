@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from signalfire.core.schemas import RequestBody, ResponseBody
+from signalfire.core.schemas import RequestBody, ResponseBody, Timestamp
 
 AlertSource = Literal["alarm", "camera"]
 AlertStatus = Literal["new", "promoted", "dismissed"]
@@ -22,7 +22,7 @@ class AlertCreate(RequestBody):
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     address: str | None = Field(None, min_length=1, max_length=300)
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
 
 
 class AlertRead(ResponseBody):

@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from scipy.spatial import ConvexHull
 
 from signalfire.api.deps import DbSession, get_runtime, requires
@@ -17,7 +17,7 @@ from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import Invalid, NotFound
 from signalfire.core.events import Event, emit
 from signalfire.core.runtime import Runtime
-from signalfire.core.schemas import RequestBody, ResponseBody
+from signalfire.core.schemas import Latitude, Longitude, RequestBody, ResponseBody, Timestamp
 from signalfire.geo.routing import Closure
 from signalfire.units import service as units
 
@@ -42,9 +42,9 @@ class RoadReopened(Event):
 
 
 class ClosureCreate(RequestBody):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    until: AwareDatetime | None = Field(None, description="Open again at this time.")
+    lat: Latitude
+    lon: Longitude
+    until: Timestamp | None = Field(None, description="Open again at this time.")
     reason: str = Field(min_length=1, max_length=200, examples=["fire hoses across the road"])
 
 

@@ -6,9 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from signalfire.core.schemas import RequestBody, ResponseBody
+from signalfire.core.schemas import Latitude, Longitude, RequestBody, ResponseBody, Timestamp
 from signalfire.incidents.intervals import Kind
 from signalfire.incidents.natures import Discipline
 
@@ -32,11 +32,11 @@ TimeSource = Literal["system", "telephony", "terminal", "radio"]
 
 
 class LocationIn(RequestBody):
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     address: str | None = Field(None, min_length=1, max_length=300)
     source: LocationSource = "manual"
-    accuracy_m: float | None = Field(None, ge=0, le=100_000)
+    accuracy_m: float | None = Field(None, ge=0, le=100_000, strict=True)
 
     @model_validator(mode="after")
     def _coordinates_or_address(self) -> LocationIn:
@@ -59,19 +59,31 @@ class IncidentCreate(RequestBody):
     summary: str = Field("", max_length=4000)
     location: LocationIn
     caller: CallerIn | None = None
-    call_received_at: AwareDatetime | None = Field(
+    call_received_at: Timestamp | None = Field(
         None, description="When the call reached the answering point (from telephony)."
     )
-    call_answered_at: AwareDatetime | None = None
+    call_answered_at: Timestamp | None = Field(
+        None, description="When a call taker answered it; not before call_received_at."
+    )
     time_source: TimeSource = "system"
+
+    @model_validator(mode="after")
+    def _answered_after_received(self) -> IncidentCreate:
+        received, answered = self.call_received_at, self.call_answered_at
+        if received is not None and answered is not None and answered < received:
+            raise ValueError(
+                f"call_answered_at ({answered.isoformat()}) is before call_received_at "
+                f"({received.isoformat()}): a call is answered after it arrives"
+            )
+        return self
 
 
 class DuplicateQuery(RequestBody):
     """A call being taken, to check for duplicates before it is saved."""
 
     nature_code: str = Field(min_length=1, max_length=40)
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     caller_number: str | None = Field(None, max_length=32)
 
 

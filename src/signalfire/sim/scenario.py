@@ -20,7 +20,6 @@ from typing import Annotated, Any, Self
 
 import yaml
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -31,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from signalfire.core.schemas import Timestamp
 from signalfire.incidents.natures import DEFAULT_CATALOGUE
 from signalfire.units.schemas import UnitType
 
@@ -199,7 +199,7 @@ class Scenario(_Model):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
-    start: AwareDatetime | None = Field(None, description="Simulated start; None is now.")
+    start: Timestamp | None = Field(None, description="Simulated start; None is now.")
     duration: Offset
     agency: str = Field("FIRE", pattern=r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
     calls: list[ScriptedCall] = Field(min_length=1)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from signalfire.api.deps import DbSession, requires
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
+from signalfire.core.schemas import Timestamp
 from signalfire.units import positions, service
 from signalfire.units.models import Station, Unit, UnitPosition
 from signalfire.units.schemas import (
@@ -75,8 +75,8 @@ def unit_track(
     unit_id: int,
     db: DbSession,
     actor: Reader,
-    since: Annotated[AwareDatetime | None, Query(description="From this time on.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Up to this time.")] = None,
+    since: Annotated[Timestamp | None, Query(description="From this time on.")] = None,
+    until: Annotated[Timestamp | None, Query(description="Up to this time.")] = None,
     limit: Annotated[
         int, Query(ge=1, le=10_000, description="At most this many, the newest.")
     ] = 1000,

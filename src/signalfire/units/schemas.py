@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from signalfire.core.schemas import RequestBody, ResponseBody
+from signalfire.core.schemas import Latitude, Longitude, RequestBody, ResponseBody, Timestamp
 from signalfire.units.status import UnitStatus
-
-Latitude = Field(ge=-90, le=90)
-Longitude = Field(ge=-180, le=180)
 
 
 class UnitType(StrEnum):
@@ -36,8 +33,8 @@ class UnitType(StrEnum):
 class StationCreate(RequestBody):
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", examples=["ST1"])
     name: str = Field(min_length=1, max_length=200)
-    lat: float = Latitude
-    lon: float = Longitude
+    lat: Latitude
+    lon: Longitude
 
 
 class StationRead(ResponseBody):
@@ -88,17 +85,17 @@ class UnitRead(ResponseBody):
 
 class StatusChange(RequestBody):
     status: UnitStatus
-    at: AwareDatetime | None = Field(None, description="When it happened (default: now).")
+    at: Timestamp | None = Field(None, description="When it happened (default: now).")
     source: str = Field("system", max_length=32, description="system, terminal or radio.")
 
 
 class PositionReport(RequestBody):
     unit_id: int
-    lat: float = Latitude
-    lon: float = Longitude
+    lat: Latitude
+    lon: Longitude
     heading: float | None = Field(None, ge=0, lt=360)
     speed: float | None = Field(None, ge=0, le=150, description="Metres per second.")
-    time: AwareDatetime
+    time: Timestamp
 
 
 class PositionBatch(RequestBody):
