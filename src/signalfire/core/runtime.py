@@ -28,9 +28,13 @@ class Runtime:
     witness: audit_witness.Witness | None = None  # the audit chain's head, outside the database
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Connect to the database and hook the audit trail and bus to every transaction."""
-    engine = make_engine(settings.database.url, echo=settings.database.echo)
+def build_runtime(settings: Settings, *, keep_wal: bool = False) -> Runtime:
+    """Connect to the database and hook the audit trail and bus to every transaction.
+
+    ``keep_wal``: for a command that may run beside a server; its SQLite connections
+    never delete the WAL when they close (:func:`signalfire.core.db.keep_wal_on_close`).
+    """
+    engine = make_engine(settings.database.url, echo=settings.database.echo, keep_wal=keep_wal)
     sessions = make_session_factory(engine)
     bus = InProcessBus()
     bind_transactions(sessions, bus=bus, listeners=[audit.append])
