@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signalfire.dna.loci import CODIS_CORE, KNOWN_LOCI, canonical_allele, canonical_locus
+from signalfire.dna.loci import (
+    CODIS_CORE,
+    KNOWN_LOCI,
+    MAX_REPEATS,
+    MIN_REPEATS,
+    canonical_allele,
+    canonical_locus,
+)
 
 
 def test_codis_core_is_the_fbi_twenty() -> None:
@@ -89,9 +96,31 @@ def test_allele_must_be_text_or_number() -> None:
         canonical_allele(None)  # type: ignore[arg-type]
 
 
-@given(st.integers(0, 99), st.integers(0, 9), st.sampled_from(["", "<", ">"]))
+@given(
+    st.integers(MIN_REPEATS, MAX_REPEATS - 1), st.integers(0, 9), st.sampled_from(["", "<", ">"])
+)
 def test_canonical_allele_is_idempotent(whole: int, tenth: int, prefix: str) -> None:
     text = f"{prefix}{whole}.{tenth}"
     once = canonical_allele(text)
     assert canonical_allele(once) == once
     assert float(once.lstrip("<>")) == pytest.approx(whole + tenth / 10)
+
+
+@pytest.mark.parametrize(
+    "allele",
+    ["99999999999999999999", 10**20, "100", "100.0", "99.99999999999999999", "0", "0.3", ">100"],
+)
+def test_repeat_number_out_of_range_is_refused(allele: str | int) -> None:
+    """Issue 26, finding 6: an allele of 10^20 repeats was stored."""
+    with pytest.raises(ValueError, match=r"repeat number out of range \(at least 1, below 100\)"):
+        canonical_allele(allele)
+
+
+def test_repeat_numbers_at_the_bounds_are_kept() -> None:
+    assert [canonical_allele(a) for a in ("1", "99.9", "<1", ">99", "0043.2")] == [
+        "1",
+        "99.9",
+        "<1",
+        ">99",
+        "43.2",
+    ]
