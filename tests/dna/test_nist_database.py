@@ -31,8 +31,9 @@ def stored(runtime: Runtime, world: World, frozen_clock: Clock) -> list[searchin
     user = world.user("lab.dna", agency, [Role.DNA_ANALYST], password=None)
     actor = Actor(user.id, user.username, agency.id, frozenset({Role.DNA_ANALYST}), "token")
     data = ProfileImport(csv=nist.require(nist.CSV).read_text(), index="offender")
+    parsed = service.parse_import(actor=actor, why=WHY, data=data)
     with transaction(runtime.sessions) as db:
-        report = service.import_profiles(db=db, actor=actor, why=WHY, data=data)
+        report = service.import_profiles(db=db, actor=actor, why=WHY, data=data, parsed=parsed)
     assert (report.accepted, report.rejected, report.ignored_columns) == (1036, [], ["pop"])
     with runtime.sessions() as db:
         keys = [p.id for p in report.profiles]

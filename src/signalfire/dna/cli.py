@@ -9,6 +9,8 @@ read nothing from the database.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +24,7 @@ from signalfire.accounts import service as accounts
 from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.auth.permissions import Perm, Role
 from signalfire.core.cli_support import fail, runtime, unit_of_work
+from signalfire.core.errors import DomainError
 from signalfire.dna import frequency_service, identification, searching, service
 from signalfire.dna.frequencies import FrequencyTable, read_frequency_csv
 from signalfire.dna.importer import ImportFormatError, parse_profiles
@@ -62,6 +65,20 @@ def _actor(db: Session, username: str, perm: Perm) -> Actor:
     return actor
 
 
+@contextmanager
+def _refused() -> Iterator[None]:
+    """A refused input (a domain error, invalid options) as a message and exit code 1."""
+    try:
+        yield
+    except DomainError as error:
+        fail(f"error: {error.detail}")
+        raise typer.Exit(1) from error
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        fail(f"error: {problems}")
+        raise typer.Exit(1) from error
+
+
 def _text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -80,15 +97,17 @@ def import_profiles(
     mixture: Annotated[bool, typer.Option(help="The samples are mixtures.")] = False,
 ) -> None:
     """Store the good rows of a CSV export; list every rejected line and why."""
-    text = _text(file)
-    with out.status(f"importing {file.name}"), unit_of_work(runtime()) as db:
+    rt, why = runtime(), Justification(purpose, case)
+    with unit_of_work(rt) as db:
         actor = _actor(db, as_user, Perm.DNA_WRITE)
-        report = service.import_profiles(
-            db=db,
-            actor=actor,
-            why=Justification(purpose, case),
-            data=ProfileImport.model_validate({"csv": text, "index": index, "mixture": mixture}),
+    # Read and check the file between two transactions, so that it holds no lock.
+    with out.status(f"reading {file.name}"), _refused():
+        data = ProfileImport.model_validate(
+            {"csv": _text(file), "index": index, "mixture": mixture}
         )
+        parsed = service.parse_import(actor=actor, why=why, data=data)
+    with out.status(f"importing {file.name}"), unit_of_work(rt) as db:
+        report = service.import_profiles(db=db, actor=actor, why=why, data=data, parsed=parsed)
     out.print(f"{report.accepted} profiles stored ({report.layout} layout)", highlight=False)
     for row in report.rejected:
         out.print(f"line {row.line}: {row.specimen_id or '-'}: {row.reason}", highlight=False)
@@ -104,10 +123,14 @@ def frequencies(
     as_user: AsUser,
 ) -> None:
     """Store an allele frequency table for the statistics of searches."""
-    with unit_of_work(runtime()) as db:
+    rt = runtime()
+    with unit_of_work(rt) as db:
         actor = _actor(db, as_user, Perm.DNA_WRITE)
+    with _refused():  # read and checked outside any transaction
         data = FrequencyImport(name=name, population=population, csv=_text(file))
-        stored = frequency_service.import_table(db=db, actor=actor, data=data)
+        table = frequency_service.parse_table(actor=actor, data=data)
+    with unit_of_work(rt) as db:
+        stored = frequency_service.import_table(db=db, actor=actor, data=data, table=table)
     out.print(f"stored {stored.name}: {len(stored.loci)} loci", highlight=False)
 
 

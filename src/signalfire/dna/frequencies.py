@@ -9,13 +9,12 @@ alleles rarer than that and to alleles never seen in the sample.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 
+from signalfire.dna.limits import limited_rows
 from signalfire.dna.loci import canonical_allele, canonical_locus
 
 __all__ = ["FrequencyTable", "as_frequency_table", "read_frequency_csv"]
@@ -289,7 +288,9 @@ def read_frequency_csv(
     Raises
     ------
     ValueError
-        On any malformed cell, naming its row (1-based, header included) and column.
+        On any malformed cell, naming its row (its line, 1-based, header included) and
+        column; on a file over the limits of :mod:`signalfire.dna.limits`
+        (:class:`~signalfire.dna.limits.CsvLimitError`).
 
     Examples
     --------
@@ -302,11 +303,11 @@ def read_frequency_csv(
     ...
     ValueError: row 2, column 'TH01': '0.3x' is not a number
     """
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    loci = _csv_header(rows)
+    rows = list(limited_rows(text, delimiter=delimiter))
+    loci = _csv_header([cells for _line, cells in rows[:1]])
     frequencies: dict[str, dict[str, float]] = {locus: {} for locus in loci}
     sizes: dict[str, int] = {}
-    for number, cells in enumerate(rows[1:], start=2):
+    for number, cells in rows[1:]:
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(loci) + 1:

@@ -42,15 +42,24 @@ def _row(db: Session, agency_id: int, name: str) -> DnaFrequencyTable | None:
     return db.scalars(query).first()
 
 
-def import_table(*, db: Session, actor: Actor, data: FrequencyImport) -> FrequencyTableRead:
-    """Store an allele-by-locus CSV under a name that is new to the agency."""
-    agency_id = _agency(actor)
+def parse_table(*, actor: Actor, data: FrequencyImport) -> FrequencyTable:
+    """Read and check an allele-by-locus CSV, touching no database: callers run it
+    before their transaction opens. :class:`Invalid` (422) names the row and column."""
+    _agency(actor)
     try:
         table = read_frequency_csv(data.csv, n=data.n)
     except (ValueError, KeyError) as error:
         raise Invalid(f"frequency CSV: {error}", field="csv") from None
     if not len(table):
         raise Invalid("frequency CSV: no locus columns", field="csv")
+    return table
+
+
+def import_table(
+    *, db: Session, actor: Actor, data: FrequencyImport, table: FrequencyTable
+) -> FrequencyTableRead:
+    """Store ``table`` (:func:`parse_table` of ``data``) under a name new to the agency."""
+    agency_id = _agency(actor)
     if _row(db, agency_id, data.name) is not None:
         raise Conflict(f"a frequency table named {data.name!r} exists; choose another name")
     content = {"frequencies": table.as_dict(), "sample_sizes": dict(table.n)}

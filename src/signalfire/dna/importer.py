@@ -27,13 +27,13 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from signalfire.dna.limits import CsvLimitError, limited_rows
 from signalfire.dna.loci import canonical_locus
 from signalfire.dna.records import (
     DEFAULT_MAX_MIXTURE_ALLELES,
@@ -54,7 +54,7 @@ _MARKER_KEYS = frozenset({"marker", "locus", "markername", "locusname"})
 _CASE_KEYS = frozenset({"case", "casenumber", "caseno", "casenr", "caseid"})
 _INDEX_KEYS = frozenset({"index", "category", "dnaindex", "specimencategory"})
 _ALLELE_COLUMN = re.compile(r"allele\d+")
-_NUMBERED = re.compile(r"(?P<stem>.+?)[\s_.-]+(?:\d{1,2}|[ab])")
+_SEPARATORS = "_.-"
 
 
 class ImportFormatError(ValueError):
@@ -132,14 +132,15 @@ def _delimiter(first_line: str) -> str:
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """``(line number, cells)`` of each non-blank row; line numbers count from 1."""
+    """``(line number, cells)`` of each non-blank row; line numbers count from 1.
+
+    Raises :class:`~signalfire.dna.limits.CsvLimitError` (an :class:`ImportFormatError`
+    to callers) on a file over the CSV limits."""
     text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text.partition("\n")[0]))
-    start = 1
-    for cells in reader:
+    delimiter = _delimiter(text.partition("\n")[0])
+    for start, cells in limited_rows(text, delimiter=delimiter):
         if any(cell.strip() for cell in cells):
             yield start, [cell.strip() for cell in cells]
-        start = reader.line_num + 1
 
 
 def _locus_column(name: str) -> str | None:
@@ -151,16 +152,31 @@ def _locus_column(name: str) -> str | None:
     return None
 
 
+def _is_separator(char: str) -> bool:
+    return char.isspace() or char in _SEPARATORS
+
+
 def _stem(name: str) -> str:
-    numbered = _NUMBERED.fullmatch(name)
-    return numbered["stem"] if numbered else name
+    """``name`` without a numbering suffix (``D3S1358_1``, ``vWA 2``, ``TH01.a``), in one
+    pass over it (a regular expression for this backtracks quadratically)."""
+    digits = 0
+    while digits < min(len(name), 3) and name[len(name) - 1 - digits].isdecimal():
+        digits += 1
+    suffix = digits if digits in (1, 2) else int(digits == 0 and name[-1:] in ("a", "b"))
+    body = name[: len(name) - suffix]
+    if not suffix or not body or not _is_separator(body[-1]):
+        return name
+    end = len(body)
+    while end > 1 and _is_separator(body[end - 1]):
+        end -= 1
+    return body[:end] if end < len(body) else name
 
 
-def _looks_like_locus(name: str, names: Sequence[str]) -> bool:
+def _looks_like_locus(name: str, stems: Counter[str]) -> bool:
     """An unknown column that comes in pairs (``X,X`` or ``X_1,X_2``) is a locus nobody
-    knows; a single one (``pop``, ``Run 1``) is something else."""
-    stem = _stem(name)
-    return sum(1 for other in names if _stem(other) == stem) > 1
+    knows; a single one (``pop``, ``Run 1``) is something else. ``stems`` counts the
+    stems of the header's columns, so each column costs one look-up."""
+    return stems[_stem(name)] > 1
 
 
 def _header(line: int, cells: list[str]) -> _Header:
@@ -175,9 +191,11 @@ def _header(line: int, cells: list[str]) -> _Header:
     if sample is None:
         raise ImportFormatError(f"line {line}: no sample column (Sample, Sample Name, Specimen)")
     header = _Header(sample=sample, width=len(cells))
+    stems = Counter(_stem(name) for name in cells)
     for column, (name, key) in enumerate(zip(cells, keys, strict=True)):
         if column != sample:
-            _classify(header, line, column, name, key, cells)
+            _classify(header, line, column, name, key, stems)
+    header.ignored = list(dict.fromkeys(header.ignored))
     if header.marker is None and not header.loci:
         raise ImportFormatError(f"line {line}: no locus columns and no Marker column")
     if header.marker is not None and not header.alleles:
@@ -186,7 +204,7 @@ def _header(line: int, cells: list[str]) -> _Header:
 
 
 def _classify(
-    header: _Header, line: int, column: int, name: str, key: str, names: list[str]
+    header: _Header, line: int, column: int, name: str, key: str, stems: Counter[str]
 ) -> None:
     if key in _MARKER_KEYS:
         header.marker = column
@@ -198,9 +216,9 @@ def _classify(
         header.index = column
     elif (locus := _locus_column(name)) is not None:
         header.loci.append((column, locus))
-    elif _looks_like_locus(name, names):
+    elif _looks_like_locus(name, stems):
         raise ImportFormatError(f"line {line}, column {column + 1}: unknown locus {name!r}")
-    elif name not in header.ignored:
+    else:
         header.ignored.append(name)
 
 
@@ -359,20 +377,24 @@ def parse_profiles(
     Raises
     ------
     ImportFormatError
-        When the file as a whole cannot be read; the message names the header line and
-        the column.
+        When the file as a whole cannot be read, or breaks a limit of
+        :mod:`signalfire.dna.limits` (columns, cell length, lines, characters); the
+        message names the line and the column.
     """
     rows = _rows(text)
-    first = next(rows, None)
-    if first is None:
-        raise ImportFormatError("the CSV is empty: expected a header row")
-    header = _header(*first)
-    options = _Options(index, case_number, mixture, max_alleles)
-    out = ParsedImport(layout="long" if header.marker is not None else "wide")
-    out.ignored_columns = list(header.ignored)
-    if out.layout == "long":
-        _parse_long(rows, header, out, options)
-    else:
-        _parse_wide(rows, header, out, options)
+    try:
+        first = next(rows, None)
+        if first is None:
+            raise ImportFormatError("the CSV is empty: expected a header row")
+        header = _header(*first)
+        options = _Options(index, case_number, mixture, max_alleles)
+        out = ParsedImport(layout="long" if header.marker is not None else "wide")
+        out.ignored_columns = list(header.ignored)
+        if out.layout == "long":
+            _parse_long(rows, header, out, options)
+        else:
+            _parse_wide(rows, header, out, options)
+    except CsvLimitError as error:
+        raise ImportFormatError(str(error)) from None
     out.rejected.sort(key=lambda row: row.line)
     return out

@@ -3,6 +3,12 @@
 Only DNA analysts hold these permissions. Reading, searching, importing and expunging
 profiles require a stated purpose and a case number (``X-Signalfire-Purpose``,
 ``X-Signalfire-Case``), and each is audited with the SHA-256 of its result.
+
+Uploads (profile and frequency CSVs) are read and checked before the request's
+transaction opens: the caller is signed in through the group commit
+(:func:`~signalfire.api.deps.requires_in_batch`), the file is parsed in a worker thread
+within the limits of :mod:`signalfire.dna.limits`, and only then does the route's
+session take the write lock, for the inserts alone.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from signalfire.api.deps import CaseJustified, DbSession, requires
+from signalfire.api.deps import CaseJustified, DbSession, requires, requires_in_batch
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.schemas import RequestBody
 from signalfire.dna import familial, frequency_service, identification, searching, service
+from signalfire.dna.frequencies import FrequencyTable
+from signalfire.dna.importer import ParsedImport
 from signalfire.dna.schemas import (
     DviRequest,
     DviResult,
@@ -44,6 +52,7 @@ from signalfire.dna.schemas import (
 router = APIRouter(prefix="/api/dna", tags=["dna"])
 
 Body = TypeVar("Body", bound=RequestBody)
+Writer = Annotated[Actor, requires_in_batch(Perm.DNA_WRITE)]
 _CSV_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
 
 
@@ -51,6 +60,28 @@ def _invalid(error: ValidationError, where: str) -> RequestValidationError:
     return RequestValidationError(
         [{**e, "loc": (where, *e["loc"])} for e in error.errors(include_url=False)]
     )
+
+
+def _json_invalid(message: str, position: int = 0) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "json_invalid", "loc": ("body", position), "msg": message}]
+    )
+
+
+def _json(raw: bytes) -> Any:
+    """A JSON body (RFC 8259: UTF-8); a 400 naming what is wrong, never a 500."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _json_invalid(f"the JSON body is not UTF-8 text (byte {error.start})") from None
+    try:
+        return json.loads(text or "null")
+    except json.JSONDecodeError as error:
+        raise _json_invalid(error.msg, error.pos) from None
+    except RecursionError:
+        raise _json_invalid("the JSON body is nested too deeply") from None
+    except ValueError as error:  # a number of more than 4,300 digits
+        raise _json_invalid(str(error).partition(":")[0]) from None
 
 
 async def _csv_or_json(request: Request, model: type[Body]) -> Body:
@@ -66,12 +97,7 @@ async def _csv_or_json(request: Request, model: type[Body]) -> Body:
         fields: dict[str, Any] = {**request.query_params, "csv": text}
         where = "query"
     elif media.lower() == "application/json":
-        try:
-            fields = json.loads(raw or b"null")
-        except json.JSONDecodeError as error:
-            raise RequestValidationError(
-                [{"type": "json_invalid", "loc": ("body", error.pos), "msg": error.msg}]
-            ) from None
+        fields = _json(raw)
         where = "body"
     else:
         raise HTTPException(415, f"send text/csv or application/json, not {media!r}")
@@ -89,6 +115,22 @@ async def _frequency_import(request: Request) -> FrequencyImport:
     return await _csv_or_json(request, FrequencyImport)
 
 
+ProfileUpload = Annotated[ProfileImport, Depends(_profile_import)]
+FrequencyUpload = Annotated[FrequencyImport, Depends(_frequency_import)]
+
+
+def _parsed_profiles(actor: Writer, why: CaseJustified, data: ProfileUpload) -> ParsedImport:
+    """The upload read and checked, in a worker thread, with no transaction open."""
+    return service.parse_import(actor=actor, why=why, data=data)
+
+
+def _parsed_frequencies(actor: Writer, data: FrequencyUpload) -> FrequencyTable:
+    """The frequency table read and checked, in a worker thread, with no transaction open."""
+    return frequency_service.parse_table(actor=actor, data=data)
+
+
+# The upload routes declare their session last: it opens (lazily, on its first
+# statement) only after the caller is signed in and the file parsed.
 @router.post(
     "/profiles/import",
     response_model=ImportReport,
@@ -96,18 +138,21 @@ async def _frequency_import(request: Request) -> FrequencyImport:
     openapi_extra=csv_body(ProfileImport),
 )
 def import_profiles(
-    db: DbSession,
-    actor: Annotated[Actor, requires(Perm.DNA_WRITE)],
+    actor: Writer,
     why: CaseJustified,
-    data: Annotated[ProfileImport, Depends(_profile_import)],
+    data: ProfileUpload,
+    parsed: Annotated[ParsedImport, Depends(_parsed_profiles)],
+    db: DbSession,
 ) -> ImportReport:
     """Import a laboratory CSV (a row per sample, or a row per sample and locus; detected).
 
     Send it as ``text/csv`` (options as query parameters: ``index``, ``mixture``,
     ``max_alleles``) or as JSON ``{"csv": ..., "index": ...}``. Accepted rows are stored
-    together; every rejected line comes back with its number and the reason.
+    together; every rejected line comes back with its number and the reason. A file
+    over the limits (400 columns, 1,000 characters a cell, 200,000 lines) is refused
+    with 422 naming the line and column.
     """
-    return service.import_profiles(db=db, actor=actor, why=why, data=data)
+    return service.import_profiles(db=db, actor=actor, why=why, data=data, parsed=parsed)
 
 
 @router.get("/profiles/{profile_id}", response_model=ProfileRead)
@@ -162,12 +207,13 @@ def search_report(
     openapi_extra=csv_body(FrequencyImport),
 )
 def import_frequencies(
+    actor: Writer,
+    data: FrequencyUpload,
+    table: Annotated[FrequencyTable, Depends(_parsed_frequencies)],
     db: DbSession,
-    actor: Annotated[Actor, requires(Perm.DNA_WRITE)],
-    data: Annotated[FrequencyImport, Depends(_frequency_import)],
 ) -> FrequencyTableRead:
     """Store an allele-by-locus frequency CSV (``Allele,<locus>,...``) under a name."""
-    return frequency_service.import_table(db=db, actor=actor, data=data)
+    return frequency_service.import_table(db=db, actor=actor, data=data, table=table)
 
 
 @router.get("/frequencies", response_model=list[FrequencyTableRead])

@@ -141,25 +141,36 @@ def _report(
     )
 
 
-def import_profiles(
-    *, db: Session, actor: Actor, why: Justification, data: ProfileImport
-) -> ImportReport:
-    """Store the good rows of a CSV export in one go; report every rejected line.
+def parse_import(*, actor: Actor, why: Justification, data: ProfileImport) -> ParsedImport:
+    """Read and check a CSV export, touching no database: callers run it before their
+    transaction opens, so a large or hostile file holds no lock while it is read.
 
-    All accepted rows are stored, or none: should the database refuse one (a specimen
-    id stored meanwhile by another import), the whole import fails with 409.
+    Raises :class:`Invalid` (422) for a file that cannot be imported at all, naming the
+    line and column (a limit of :mod:`signalfire.dna.limits`, a bad header).
     """
-    agency_id, case = agency_of(actor), case_of(why)
+    agency_of(actor)
     try:
-        parsed = parse_profiles(
+        return parse_profiles(
             data.csv,
             index=data.index,
-            case_number=case,
+            case_number=case_of(why),
             mixture=data.mixture,
             max_alleles=data.max_alleles,
         )
     except ImportFormatError as error:
         raise Invalid(str(error), field="csv") from None
+
+
+def import_profiles(
+    *, db: Session, actor: Actor, why: Justification, data: ProfileImport, parsed: ParsedImport
+) -> ImportReport:
+    """Store the good rows of ``parsed`` (:func:`parse_import` of ``data``) in one go;
+    report every rejected line.
+
+    All accepted rows are stored, or none: should the database refuse one (a specimen
+    id stored meanwhile by another import), the whole import fails with 409.
+    """
+    agency_id, case = agency_of(actor), case_of(why)
     fresh, refused = _not_stored(db, agency_id, parsed.profiles)
     rows = [_row(actor, agency_id, p, data.mixture) for p in fresh]
     db.add_all(rows)
