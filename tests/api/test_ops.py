@@ -7,7 +7,9 @@ from sqlalchemy import text
 
 from signalfire.api.app import create_app
 from signalfire.core import migrate
+from signalfire.core.auth.permissions import Role
 from signalfire.core.runtime import Runtime
+from tests.conftest import World, bearer
 
 
 def test_healthz(client: TestClient) -> None:
@@ -35,9 +37,10 @@ def test_readyz_fails_when_the_schema_is_behind(runtime: Runtime) -> None:
     assert "signalfire db upgrade" in response.json()["detail"]
 
 
-def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+def test_metrics_count_requests_by_route_template(client: TestClient, world: World) -> None:
+    monitor = world.user("prometheus", world.agency(), [Role.MONITOR], password=None)
     client.get("/api/users/12345")
-    body = client.get("/metrics").text
+    body = client.get("/metrics", headers=bearer(world.token(monitor))).text
     assert "signalfire_http_requests_total" in body
     assert 'route="/api/users/{user_id}"' in body
     assert "12345" not in body

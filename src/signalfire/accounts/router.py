@@ -41,11 +41,12 @@ Self = Annotated[Actor, requires(Perm.SELF)]
 
 @auth_router.post("/login", response_model=LoginResponse, dependencies=[Public])
 def login(
-    data: LoginRequest, db: DbSession, runtime: RuntimeDep, response: Response
+    data: LoginRequest, request: Request, db: DbSession, runtime: RuntimeDep, response: Response
 ) -> LoginResponse:
     """Sign in with username, password and (when enrolled or required) a TOTP code.
 
     Returns a bearer token and sets the same as an HttpOnly cookie for the console.
+    Too many failures from one client address answer 429 with Retry-After.
     """
     auth = runtime.settings.auth
     result = sessions.login(
@@ -54,6 +55,7 @@ def login(
         username=data.username,
         password=data.password.get_secret_value(),
         otp=data.otp,
+        address=request.client.host if request.client else "unknown",
     )
     response.set_cookie(
         auth.cookie_name,
@@ -76,7 +78,10 @@ def login(
 def logout(db: DbSession, actor: Self, runtime: RuntimeDep, response: Response) -> None:
     """End the current session and clear the cookie."""
     sessions.logout(db=db, actor=actor)
-    response.delete_cookie(runtime.settings.auth.cookie_name)
+    auth = runtime.settings.auth
+    response.delete_cookie(
+        auth.cookie_name, httponly=True, samesite="strict", secure=auth.cookie_secure
+    )
 
 
 class SessionStatus(ResponseBody):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from signalfire.accounts import events, totp
+from signalfire.accounts import events, throttle, totp
 from signalfire.accounts.models import Agency, LoginSession, User, UserRole
 from signalfire.accounts.schemas import AgencyCreate, UserCreate, UserUpdate
 from signalfire.core import clock
@@ -164,6 +164,7 @@ def update_user(*, db: Session, actor: Actor, user_id: int, data: UserUpdate) ->
         user.is_active = data.is_active
     if data.unlock:
         user.failed_logins, user.locked_until = 0, None
+        throttle.clear_account(db, user.id)  # from every address
         changed.append("unlock")
     if data.reset_second_factor:
         totp.reset(user)

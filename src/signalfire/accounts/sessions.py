@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from signalfire.accounts import events, totp
+from signalfire.accounts import events, throttle, totp
 from signalfire.accounts.models import ApiToken, LoginSession, User, UserRole
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
@@ -65,29 +65,41 @@ def second_factor_required(user: User) -> bool:
 
 
 def login(
-    *, db: Session, settings: AuthSettings, username: str, password: str, otp: str | None
+    *,
+    db: Session,
+    settings: AuthSettings,
+    username: str,
+    password: str,
+    otp: str | None,
+    address: str,
 ) -> Login:
-    """Check credentials and open a session, or raise :class:`LoginRefused`."""
+    """Check credentials and open a session, or raise :class:`LoginRefused`
+    (:class:`~signalfire.accounts.throttle.TooManyAttempts` while ``address``, the
+    client's, has failed too often)."""
     now = clock.now()
+    throttle.check_address(db, address, now)
     # Locked, so parallel attempts count one after another towards the lockout.
     user = db.scalar(select(User).where(User.username == username).with_for_update(of=User))
     password_ok = verify_password(user.password_hash if user else None, password)
+    refuse = _Refusal(db, settings, user, username, address)
     if user is None or not user.is_active:
-        raise _refuse(db, settings, user, username, "invalid username or password", count=False)
-    if user.locked_until is not None and user.locked_until > now:
-        reason = f"account locked until {user.locked_until:%H:%M:%S} UTC"
-        raise _refuse(db, settings, user, username, reason, count=False)
+        raise refuse("invalid username or password", count_account=False)
+    locked = throttle.locked_until(db, user.id, address, now)
+    if user.locked_until is not None and user.locked_until > now:  # locked by an operator
+        locked = max(locked or user.locked_until, user.locked_until)
+    if locked is not None:
+        raise refuse(f"account locked until {locked:%H:%M:%S} UTC", count=False)
     if not password_ok:
-        raise _refuse(db, settings, user, username, "invalid username or password")
+        raise refuse("invalid username or password")
     if user.totp_confirmed and otp is None:
-        reason = "second factor required: send the current code as 'otp'"
-        raise _refuse(db, settings, user, username, reason, count=False)
+        raise refuse("second factor required: send the current code as 'otp'", count=False)
     otp_ok = otp is not None and user.totp_confirmed and totp.accept_code(user, otp)
     if user.totp_confirmed and not otp_ok:
-        raise _refuse(db, settings, user, username, "invalid second-factor code")
+        raise refuse("invalid second-factor code")
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
+    throttle.clear_account(db, user.id, address)
     token = new_token(SESSION_PREFIX)
     record = LoginSession(
         user_id=user.id,
@@ -113,36 +125,47 @@ def login(
     return Login(token=token, session=record, user=user)
 
 
-def _refuse(
-    db: Session,
-    settings: AuthSettings,
-    user: User | None,
-    username: str,
-    reason: str,
-    *,
-    count: bool = True,
-) -> LoginRefused:
-    """Record a failed sign-in (counting it towards a lockout) and build the error."""
-    if user is not None and count:
-        user.failed_logins += 1
-        if user.failed_logins >= settings.lockout_threshold:
-            user.locked_until = clock.now() + timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
-            reason = f"{reason}; account locked for {settings.lockout_minutes} minutes"
-    emit(
-        db,
-        events.LoginFailed(
-            actor=_ref(user) if user else None,
-            agency_id=user.agency_id if user else None,
-            record_type="user" if user else None,
-            record_id=str(user.id) if user else None,
-            outcome="denied",
-            username=username[:64],
-            reason=reason,
-        ),
-    )
-    db.flush()
-    return LoginRefused(reason)
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """Builds the refusals of one sign-in attempt, counting and auditing each."""
+
+    db: Session
+    settings: AuthSettings
+    user: User | None
+    username: str
+    address: str
+
+    def __call__(
+        self, reason: str, *, count: bool = True, count_account: bool = True
+    ) -> LoginRefused:
+        """Record a failed sign-in (counted against the address and, when
+        ``count_account``, towards the account's lockout from it) and build the error."""
+        user = self.user
+        if count:
+            account = user.id if user is not None and count_account else None
+            locked = throttle.count_failure(
+                self.db, self.settings, self.address, account, clock.now()
+            )
+            if user is not None and count_account:
+                user.failed_logins += 1
+            if locked is not None and user is not None:
+                user.failed_logins = 0
+                minutes = self.settings.lockout_minutes
+                reason = f"{reason}; account locked for {minutes} minutes from your address"
+        emit(
+            self.db,
+            events.LoginFailed(
+                actor=_ref(user) if user else None,
+                agency_id=user.agency_id if user else None,
+                record_type="user" if user else None,
+                record_id=str(user.id) if user else None,
+                outcome="denied",
+                username=self.username[:64],
+                reason=reason,
+            ),
+        )
+        self.db.flush()
+        return LoginRefused(reason)
 
 
 def _ref(user: User) -> ActorRef:

@@ -18,7 +18,7 @@ from signalfire.alerts.router import router as alerts_router
 from signalfire.api import audit, console, live, ops, problems, roads
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
-from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit
+from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit, SecurityHeaders
 from signalfire.cameras import server as cameras_server
 from signalfire.cameras.router import router as cameras_router
 from signalfire.core.config import Settings, get_settings
@@ -72,7 +72,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         title="Signalfire",
         version=signalfire.__version__,
         summary="Open public-safety operations platform API.",
-        docs_url="/docs",
+        docs_url=None,  # served by console.mount_docs from local files
         redoc_url=None,
     )
     app.state.runtime = runtime
@@ -101,6 +101,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         raise UndeclaredPermissionError(
             f"routes without a declared permission: {', '.join(missing)}"
         )
+    console.mount_docs(app)
     console.mount(app, settings.api.map_tiles)
     app.add_middleware(
         BodyLimit,
@@ -109,5 +110,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         max_upload_bytes=settings.api.max_upload_bytes,
     )
     app.add_middleware(ConcurrencyLimit, limit=settings.api.max_concurrent_requests)
+    app.add_middleware(SecurityHeaders, hsts_max_age_seconds=settings.api.hsts_max_age_seconds)
     app.add_middleware(AccessLog)
     return app

@@ -215,12 +215,34 @@ def requires_in_batch(perm: Perm) -> Any:
     return Depends(dependency)
 
 
+def check_origin(websocket: WebSocket) -> None:
+    """Refuse a WebSocket opened by a page of another site (cross-site WebSocket
+    hijacking: the browser would send the user's cookie with it). Allowed: no
+    ``Origin`` (not a browser), this server's own host, or ``api.allowed_origins``."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return
+    allowed = get_runtime(websocket).settings.api.allowed_origins
+    own_host = websocket.headers.get("host", "").lower()
+    if origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in allowed}:
+        return
+    _scheme, sep, host = origin.lower().partition("://")
+    if sep and own_host and host.rstrip("/") == own_host:
+        return
+    raise Forbidden(
+        f"origin {origin[:100]!r} may not open this WebSocket: only pages of this "
+        "server (or of api.allowed_origins) may"
+    )
+
+
 @cache
 def requires_on_socket(perm: Perm) -> Any:
-    """Like :func:`requires`, for WebSocket routes: authenticates in a short transaction
-    of its own, since the connection outlives any request."""
+    """Like :func:`requires`, for WebSocket routes: checks the page's origin, then
+    authenticates in a short transaction of its own, since the connection outlives
+    any request."""
 
     def dependency(websocket: WebSocket) -> Actor:
+        check_origin(websocket)
         with unit_of_work(websocket) as db:
             return authorize(authenticate(websocket, db), perm)
 

@@ -1,4 +1,4 @@
-"""ASGI middleware: body size limit, request ids, access log and metrics."""
+"""ASGI middleware: body size limit, security headers, request ids, access log and metrics."""
 
 from __future__ import annotations
 
@@ -89,6 +89,43 @@ class BodyLimit:
             instance=scope["path"],
         )
         await response(scope, receive, send)
+
+
+class SecurityHeaders:
+    """Headers every response carries: ``nosniff`` everywhere; ``no-store`` on the API
+    (caller details, DNA, audit) unless a route chose its own caching; HSTS when set.
+
+    Static console assets keep the default caching of their own mount.
+    """
+
+    def __init__(self, app: ASGIApp, *, hsts_max_age_seconds: int = 0) -> None:
+        self.app = app
+        self.hsts = f"max-age={hsts_max_age_seconds}".encode() if hsts_max_age_seconds > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = _private(scope["path"])
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                names = {name.lower() for name, _ in headers}
+                extra = [(b"x-content-type-options", b"nosniff")]
+                if private:
+                    extra.append((b"cache-control", b"no-store"))
+                if self.hsts is not None:
+                    extra.append((b"strict-transport-security", self.hsts))
+                headers.extend(item for item in extra if item[0] not in names)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _private(path: str) -> bool:
+    """Whether responses to ``path`` may hold personal or operational data."""
+    return path.startswith("/api/") or path in ("/api", "/metrics", "/openapi.json")
 
 
 class ConcurrencyLimit:

@@ -1,4 +1,4 @@
-"""Operations endpoints: liveness, readiness, Prometheus metrics."""
+"""Operations endpoints: liveness and readiness (open), Prometheus metrics (signed in)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from signalfire.api.deps import Public, get_runtime
+from signalfire.api.deps import Public, get_runtime, requires
+from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import DomainError
 from signalfire.core.migrate import current_revision, head_revision
 from signalfire.core.runtime import Runtime
 
-router = APIRouter(tags=["operations"], dependencies=[Public])
+router = APIRouter(tags=["operations"])
 
 
 class Health(BaseModel):
@@ -33,13 +34,13 @@ class NotReady(DomainError):
     type_slug = "not-ready"
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, dependencies=[Public])
 def healthz() -> Health:
     """The process is up (says nothing about the database)."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Readiness)
+@router.get("/readyz", response_model=Readiness, dependencies=[Public])
 def readyz(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Readiness:
     """The database answers and its schema is at the revision this code expects."""
     try:
@@ -56,7 +57,8 @@ def readyz(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Readiness:
     return Readiness(status="ready", database=runtime.engine.dialect.name, schema_revision=revision)
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, dependencies=[requires(Perm.METRICS_READ)])
 def metrics() -> Response:
-    """Prometheus text exposition of request counts and latencies."""
+    """Prometheus text exposition of request counts and latencies. Requires
+    ``metrics.read``: scrape with the API token of a ``monitor`` account."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -59,7 +59,7 @@ def install(app: FastAPI) -> None:
         if isinstance(request, WebSocket):  # refused before accept: close with 4000+status
             await request.close(code=4000 + exc.status, reason=exc.detail[:120])
             return None
-        return problem(
+        response = problem(
             exc.status,
             exc.title,
             exc.detail,
@@ -67,6 +67,8 @@ def install(app: FastAPI) -> None:
             instance=request.url.path,
             **exc.extra,
         )
+        response.headers.update(getattr(exc, "headers", {}))  # e.g. a 429's Retry-After
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

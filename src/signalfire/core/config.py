@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
@@ -46,12 +46,28 @@ class AuthSettings(_Section):
         12, ge=1, description="A session expires this long after login, used or not."
     )
     lockout_threshold: int = Field(
-        5, ge=1, description="Failed logins in a row that lock an account."
+        5,
+        ge=1,
+        description="Failed logins in a row from one client address that lock the account "
+        "for that address (other addresses can still sign in to it).",
     )
     lockout_minutes: int = Field(10, ge=1, description="How long a locked account stays locked.")
+    address_failure_limit: int = Field(
+        20,
+        ge=1,
+        description="Failed logins from one client address, to any accounts, within "
+        "address_window_minutes after which that address gets 429 (with Retry-After) "
+        "until the window ends, before any password is checked.",
+    )
+    address_window_minutes: int = Field(
+        10, ge=1, description="The window over which an address's failed logins are counted."
+    )
     cookie_name: str = Field("signalfire_session", description="Name of the session cookie.")
     cookie_secure: bool = Field(
-        False, description="Mark the session cookie Secure (set true behind HTTPS)."
+        True,
+        description="Mark the session cookie Secure: browsers send it over HTTPS only "
+        "(and to http://localhost or 127.0.0.1). Set false only to serve the console over "
+        "plain HTTP to another machine (a lab or demo network).",
     )
     totp_issuer: str = Field("Signalfire", description="Issuer name shown in authenticator apps.")
 
@@ -73,6 +89,19 @@ class ApiSettings(_Section):
         4 * 1024**3,
         ge=1024,
         description="Largest video clip uploaded for redaction (streamed to disk, not memory).",
+    )
+    hsts_max_age_seconds: int = Field(
+        0,
+        ge=0,
+        description="Send Strict-Transport-Security with this max-age on every response "
+        "(0: not sent, the default, as TLS is usually ended at a proxy that sets it; "
+        "31536000 for a year once the server is reached over HTTPS only).",
+    )
+    allowed_origins: list[Annotated[str, Field(pattern=r"^https?://[^/?#]+$")]] = Field(
+        default_factory=list,
+        description="Web origins (scheme://host[:port]) besides the server's own whose "
+        "pages may open the live WebSocket with the user's cookie; any other Origin is "
+        "refused (cross-site WebSocket hijacking). Clients that send no Origin are allowed.",
     )
     map_tiles: str | None = Field(
         None,

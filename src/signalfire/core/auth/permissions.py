@@ -22,6 +22,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     ADMIN = "admin"
     UNIT_TERMINAL = "unit_terminal"  # a vehicle's terminal or AVL gateway (API token only)
+    MONITOR = "monitor"  # a monitoring system scraping /metrics (API token only)
 
 
 class Perm(StrEnum):
@@ -59,6 +60,7 @@ class Perm(StrEnum):
     VIDEO_VIEW = "video.view"  # snapshots and analysis events
     VIDEO_HOLD = "video.hold"  # keep recordings past retention for a case (audited)
     VIDEO_EXPORT = "video.export"  # recorded clips leave the system (justified, audited)
+    METRICS_READ = "metrics.read"  # the Prometheus exposition at /metrics
 
 
 _EVERYONE = frozenset({Perm.SELF, Perm.AGENCY_READ})
@@ -107,11 +109,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         Perm.DNA_FAMILIAL_MANAGE,  # the switch, not the profiles
         Perm.CAMERA_READ,  # the registry and health, not the pictures
         Perm.CAMERA_MANAGE,
+        Perm.METRICS_READ,
     },
     # Devices: vehicle terminals and AVL gateways, alarm receivers, camera workers.
     Role.UNIT_TERMINAL: frozenset(
         {Perm.POSITION_REPORT, Perm.UNIT_STATUS, Perm.UNIT_READ, Perm.ALERT_REPORT}
     ),
+    # Prometheus or another scraper: the request and latency counters, nothing else.
+    Role.MONITOR: frozenset({Perm.METRICS_READ}),
 }
 
 
