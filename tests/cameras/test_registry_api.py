@@ -124,3 +124,28 @@ def test_duplicate_names_conflict_and_roles_are_enforced(
     )
     assert client.get("/api/cameras", headers=fire.dispatcher).status_code == 403
     assert client.get(f"/api/cameras/{made['id']}/snapshot", headers=operator).status_code == 404
+
+
+@pytest.mark.parametrize(("field", "value"), [("lat", True), ("lon", False), ("name", "Gate\x00")])
+def test_a_camera_with_bad_coordinates_or_text_is_refused(
+    client: TestClient, fire: Crew, field: str, value: object
+) -> None:
+    body = camera_body("/x.mp4", **{field: value})
+    response = client.post("/api/cameras", json=body, headers=fire.supervisor)
+    assert response.status_code == 422, response.text
+    assert ok(client.get("/api/cameras", headers=fire.supervisor)) == []
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_recordings_refuse_times_out_of_range(
+    client: TestClient, fire: Crew, operator: Headers, value: str
+) -> None:
+    camera = add_camera(client, fire.supervisor, "/x.mp4")
+    for since, until in ((value, "2026-12-07T10:00:00Z"), ("2026-12-07T10:00:00Z", value)):
+        response = client.get(
+            f"/api/cameras/{camera['id']}/recordings",
+            params={"since": since, "until": until},
+            headers=operator,
+        )
+        assert response.status_code == 422, response.text
+        assert "1970-01-01 and 2200-01-01" in response.json()["detail"]

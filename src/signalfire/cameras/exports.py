@@ -158,7 +158,11 @@ def run(runtime: Runtime, export_id: int) -> None:
         report = redact_video(raw, final, progress=progress)
     except Exception as exc:
         log.exception("clip export failed", extra={"export": export_id})
-        _finish(runtime, export_id, error=f"{type(exc).__name__}: {exc}"[:500])
+        # Shown to the operator: the data directory's place on the server stays out of it.
+        message = (
+            str(exc).replace(str(data_dir.resolve()), "<data>").replace(str(data_dir), "<data>")
+        )
+        _finish(runtime, export_id, error=f"{type(exc).__name__}: {message}"[:500])
         return
     finally:
         raw.unlink(missing_ok=True)

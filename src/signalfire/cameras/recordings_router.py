@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
@@ -20,7 +19,7 @@ from signalfire.cameras.schemas import (
 )
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
-from signalfire.core.errors import Invalid
+from signalfire.core.schemas import Timestamp
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
@@ -30,12 +29,10 @@ def list_recordings(
     camera_id: int,
     db: DbSession,
     actor: Annotated[Actor, requires(Perm.VIDEO_VIEW)],
-    since: Annotated[datetime, Query(description="From (ISO 8601 with zone).")],
-    until: Annotated[datetime, Query(description="To (ISO 8601 with zone).")],
+    since: Annotated[Timestamp, Query(description="From (ISO 8601 with zone).")],
+    until: Annotated[Timestamp, Query(description="To (ISO 8601 with zone).")],
 ) -> list[SegmentRead]:
     """Recorded segments overlapping the range, oldest first, with whether a hold keeps them."""
-    if since.tzinfo is None or until.tzinfo is None:
-        raise Invalid("since and until need a time zone (e.g. 2026-11-27T10:00:00Z)")
     return recordings.list_segments(
         db=db, actor=actor, camera_id=camera_id, since=since, until=until
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from signalfire.cameras.sources import check_source, mask, mask_text
-from signalfire.core.schemas import RequestBody, ResponseBody
+from signalfire.core.schemas import Latitude, Longitude, RequestBody, ResponseBody, Timestamp
 from signalfire.video.config import PipelineConfig
 
 RecordingMode = Literal["off", "continuous", "event"]
@@ -35,8 +35,8 @@ class _Sourced(RequestBody):
 class CameraCreate(_Sourced):
     name: str = Field(min_length=1, max_length=100, examples=["Rautatientori east"])
     source: str = Field(min_length=1, max_length=1000, description=_SOURCE_HELP)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Latitude
+    lon: Longitude
     heading_deg: float = Field(0.0, ge=0, lt=360, description="Clockwise from north.")
     fov_deg: float = Field(60.0, gt=0, le=360, description="Horizontal field of view.")
     enabled: bool = True
@@ -49,8 +49,8 @@ class CameraCreate(_Sourced):
 class CameraUpdate(_Sourced):
     name: str | None = Field(None, min_length=1, max_length=100)
     source: str | None = Field(None, min_length=1, max_length=1000, description=_SOURCE_HELP)
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     heading_deg: float | None = Field(None, ge=0, lt=360)
     fov_deg: float | None = Field(None, gt=0, le=360)
     enabled: bool | None = None
@@ -127,8 +127,8 @@ class SegmentRead(ResponseBody):
 
 
 class _TimeRange(RequestBody):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Timestamp
+    ends_at: Timestamp
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
