@@ -15,8 +15,8 @@ from signalfire.core.db_cli import app as db_app
 from signalfire.core.logging import configure as configure_logging
 from signalfire.core.runtime import Runtime
 from signalfire.dna.cli import app as dna_app
-from signalfire.geo.cli import app as roads_app
 from signalfire.redaction.cli import redact
+from signalfire.roads.cli import app as roads_app
 from signalfire.sim.cli import app as sim_app
 from signalfire.sim.train_cli import app as train_app
 

@@ -1,0 +1,1 @@
+"""Roads domain: the road network the platform routes and geocodes on, over pure ``geo``."""
