@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signalfire.core.errors import DomainError
+from signalfire.core.schemas import field_path
 
 log = logging.getLogger("signalfire.api")
 
@@ -35,18 +36,10 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
-def _field_name(location: tuple[Any, ...]) -> str:
-    """``("body", "roles", 0)`` -> ``"body.roles[0]"``."""
-    name = ""
-    for part in location:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name
-
-
 def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
     """Pydantic's errors as ``{field, message, type}``, never echoing secret input."""
     return [
-        {"field": _field_name(tuple(error["loc"])), "message": error["msg"], "type": error["type"]}
+        {"field": field_path(error["loc"]), "message": error["msg"], "type": error["type"]}
         for error in raw
     ]
 

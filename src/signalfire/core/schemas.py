@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -34,6 +34,17 @@ Latitude = Annotated[float, Field(ge=-90, le=90, strict=True, description="Degre
 
 Longitude = Annotated[float, Field(ge=-180, le=180, strict=True, description="Degrees east.")]
 """A longitude: a JSON number between -180 and 180."""
+
+
+def field_path(location: Iterable[object]) -> str:
+    """A pydantic error location as a field name: names dotted, list indexes in brackets.
+
+    >>> field_path(("body", "roles", 0)), field_path(("calls", 2, "nature")), field_path(())
+    ('body.roles[0]', 'calls[2].nature', '')
+    """
+    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
+    return text.lstrip(".")
+
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -1,8 +1,9 @@
 """Training scenarios: a YAML script of calls, outages and road closures. Pure: no database.
 
-A scenario file is read with YAML's safe semantics, except that times such as ``1:30`` or
-``1:02:03`` stay the strings they were written as (plain YAML 1.1 would read them as
-base-60 integers), so every offset goes through one parser: :func:`parse_offset`.
+A scenario file is read by :mod:`signalfire.sim.yaml_lines`: YAML's safe semantics, except
+that times such as ``1:30`` or ``1:02:03`` stay the strings they were written as (plain YAML
+1.1 would read them as base-60 integers), so every offset goes through one parser:
+:func:`parse_offset`.
 Every problem in a file is reported at once, each with the line of the YAML node at fault::
 
     busy.yaml:14: calls[2].nature: unknown nature code 'FIRE-XYZ'; see GET /api/natures
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
 import yaml
 from pydantic import (
@@ -30,11 +31,10 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from signalfire.core.schemas import Timestamp
+from signalfire.core.schemas import Timestamp, field_path
 from signalfire.incidents.natures import DEFAULT_CATALOGUE
+from signalfire.sim.yaml_lines import Loc, YamlSyntaxError, duplicate_keys, line_of, read_yaml
 from signalfire.units.schemas import UnitType
-
-Loc = tuple[str | int, ...]
 
 _NATURES = frozenset(nature.code for nature in DEFAULT_CATALOGUE)
 _CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)")
@@ -258,13 +258,12 @@ def _clock(offset: timedelta) -> str:
 
 
 def _dotted(loc: Loc) -> str:
-    """A pydantic location as a field path.
+    """A pydantic location as a field path; the whole scenario when empty.
 
     >>> _dotted(("calls", 2, "nature")), _dotted(())
     ('calls[2].nature', 'scenario')
     """
-    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
-    return text.lstrip(".") or "scenario"
+    return field_path(loc) or "scenario"
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -297,86 +296,7 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(problem.format(source) for problem in self.problems))
 
 
-# --- reading YAML -------------------------------------------------------------------------
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-9_]+)+(?:\.[0-9_]*)?$")
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML, but ``1:30`` stays a string and timestamps are left to pydantic."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-for _first in "+-0123456789":
-    _Loader.yaml_implicit_resolvers.setdefault(_first, []).insert(0, (_STR_TAG, _SEXAGESIMAL))
-
-
-def _read_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for line numbers) and the plain data of one YAML document."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        return node, (None if node is None else loader.construct_document(node))
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = " ".join(part for part in (error.context, error.problem) if part)
-        line = None if mark is None else mark.line + 1
-        raise ScenarioError(source, [Problem(line, "yaml", message)]) from error
-    except (yaml.YAMLError, ValueError, TypeError) as error:
-        raise ScenarioError(source, [Problem(None, "yaml", str(error))]) from error
-    finally:
-        loader.dispose()
-
-
-def _duplicate_keys(node: yaml.Node, loc: Loc = ()) -> Iterator[Problem]:
-    """Keys given twice in one mapping (YAML would silently keep the last)."""
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            name = str(key.value)
-            if name in seen:
-                line = key.start_mark.line + 1
-                yield Problem(line, _dotted((*loc, name)), f"key {name!r} is given twice")
-            seen.add(name)
-            yield from _duplicate_keys(value, (*loc, name))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            yield from _duplicate_keys(item, (*loc, i))
-
-
 # --- mapping validation errors to lines ---------------------------------------------------
-
-
-def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
-    """The key node (``None`` in a list) and value node at ``part`` below ``node``."""
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                return key, value
-    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part >= 0:
-        return (None, node.value[part]) if part < len(node.value) else None
-    return None
-
-
-def _line_of(root: yaml.Node | None, loc: Loc, *, key_line: bool = False) -> int | None:
-    """Line of the node at ``loc``; of its parent when absent; of its key when asked."""
-    if root is None:
-        return None
-    node, line = root, root.start_mark.line + 1
-    for part in loc:
-        found = _child(node, part)
-        if found is None:
-            return line
-        key, node = found
-        scalar = isinstance(node, yaml.ScalarNode)
-        use_key = key is not None and (key_line or not scalar)
-        line = (key if use_key and key is not None else node).start_mark.line + 1
-    return line
 
 
 def _field_names() -> set[str]:
@@ -403,11 +323,11 @@ def _problems(detail: ErrorDetails, root: yaml.Node | None) -> list[Problem]:
     cause = detail.get("ctx", {}).get("error")
     if isinstance(cause, _FieldProblems):
         return [
-            Problem(_line_of(root, (*loc, *sub)), _dotted((*loc, *sub)), message)
+            Problem(line_of(root, (*loc, *sub)), _dotted((*loc, *sub)), message)
             for sub, message in cause.items
         ]
     key_line = detail["type"] == "extra_forbidden"
-    return [Problem(_line_of(root, loc, key_line=key_line), _dotted(loc), _message(detail, loc))]
+    return [Problem(line_of(root, loc, key_line=key_line), _dotted(loc), _message(detail, loc))]
 
 
 # --- public entry points ------------------------------------------------------------------
@@ -415,10 +335,17 @@ def _problems(detail: ErrorDetails, root: yaml.Node | None) -> list[Problem]:
 
 def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
     """A scenario from YAML text; raises :class:`ScenarioError` listing every problem."""
-    root, data = _read_yaml(text, source)
+    try:
+        root, data = read_yaml(text)
+    except YamlSyntaxError as error:
+        problem = Problem(error.line, "yaml", error.message)
+        raise ScenarioError(source, [problem]) from error.__cause__
     if root is None:
         raise ScenarioError(source, [Problem(None, "scenario", "the file is empty")])
-    problems = list(_duplicate_keys(root))
+    problems = [
+        Problem(line, _dotted(loc), f"key {loc[-1]!r} is given twice")
+        for loc, line in duplicate_keys(root)
+    ]
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
