@@ -130,7 +130,7 @@ def test_duplicate_names_conflict_and_roles_are_enforced(
 def test_a_camera_with_bad_coordinates_or_text_is_refused(
     client: TestClient, fire: Crew, field: str, value: object
 ) -> None:
-    body = camera_body("/x.mp4", **{field: value})
+    body = {**camera_body("/x.mp4"), field: value}
     response = client.post("/api/cameras", json=body, headers=fire.supervisor)
     assert response.status_code == 422, response.text
     assert ok(client.get("/api/cameras", headers=fire.supervisor)) == []
