@@ -14,7 +14,8 @@ import skimage.data
 from numpy.typing import NDArray
 from PIL import Image
 
-from signalfire.redaction.faces import Boxes, CenterFace, Scale
+from signalfire.redaction.faces import CenterFace, Scale
+from signalfire.vision.boxes import Boxes
 
 WIDTH, HEIGHT, FPS = 320, 240, 25
 

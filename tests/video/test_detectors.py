@@ -9,10 +9,10 @@ import pytest
 from signalfire.video import synthetic
 from signalfire.video.config import DetectorConfig, TrackerConfig
 from signalfire.video.detectors import Detection, HogPerson, MotionRegions, build_detector
-from signalfire.video.geometry import iou
 from signalfire.video.motion import MotionGate
 from signalfire.video.synthetic import Mover
 from signalfire.video.tracking import Tracker
+from signalfire.vision.boxes import iou
 from tests.video import scenes
 
 DARK = (30, 30, 30)

@@ -1,9 +1,12 @@
 """Redaction: find, track and hide faces (and plates) before footage leaves the system.
 
-A pure library (no web, no SQL). ``redact_video`` does a whole clip; ``analyse`` then
-``export`` split it for review, where a person removes false tracks, adds boxes that
-are followed forward, and hides whole frames; ``blur_faces`` hides the faces in one
-image (event snapshots).
+``redact_video`` does a whole clip; ``analyse`` then ``export`` split it for review,
+where a person removes false tracks, adds boxes that are followed forward, and hides
+whole frames; ``blur_faces`` hides the faces in one image (event snapshots).
+
+The engine is a pure library (no web, no SQL, nothing of ``signalfire.core``) that
+raises :class:`~signalfire.redaction.errors.RedactionError`; the job API (``jobs``,
+``router``, ``schemas``, ``events``) maps those to domain errors.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ from numpy.typing import NDArray
 
 from signalfire.redaction.analysis import Analysis, analyse
 from signalfire.redaction.blur import Method, redact_regions
-from signalfire.redaction.errors import UnreadableVideo
+from signalfire.redaction.clip import export, preview, redact_video
+from signalfire.redaction.errors import RedactionError, UnreadableVideo
 from signalfire.redaction.faces import CenterFace, Scale
 from signalfire.redaction.options import Edits, FrameRange, ManualBox, RedactionOptions
 from signalfire.redaction.report import RedactionReport
-from signalfire.redaction.video import export, preview, redact_video
 
 __all__ = [
     "Analysis",
@@ -27,6 +30,7 @@ __all__ = [
     "Edits",
     "FrameRange",
     "ManualBox",
+    "RedactionError",
     "RedactionOptions",
     "RedactionReport",
     "UnreadableVideo",

@@ -13,9 +13,10 @@ from numpy.typing import NDArray
 
 from signalfire.redaction import media
 from signalfire.redaction.errors import UnreadableVideo
-from signalfire.redaction.faces import Boxes, Scale, detection_size
+from signalfire.redaction.faces import Scale, detection_size
 from signalfire.redaction.options import RedactionOptions
 from signalfire.redaction.tracks import Track, Tracker
+from signalfire.vision.boxes import Boxes
 
 Progress = Callable[[str, int, int], None]
 """Called with (stage, frames done, frames in total or 0 when unknown)."""

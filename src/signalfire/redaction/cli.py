@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from signalfire.core.errors import DomainError
+from signalfire.redaction.errors import RedactionError
 from signalfire.redaction.options import Edits, RedactionOptions
 
 err = Console(stderr=True)
@@ -58,7 +58,7 @@ def redact(
     ] = 1,
 ) -> None:
     """Hide every face in INPUT, tracked through the clip, and write H.264 MP4."""
-    from signalfire.redaction.video import redact_video
+    from signalfire.redaction.clip import redact_video
 
     try:
         options = RedactionOptions(
@@ -85,7 +85,7 @@ def redact(
             result = redact_video(
                 input_path, output, options=options, edits=changes, progress=progress
             )
-        except DomainError as exc:
+        except RedactionError as exc:
             fail(f"error: {exc.detail}")
             raise typer.Exit(1) from exc
     if report is not None:

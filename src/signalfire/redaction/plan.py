@@ -12,8 +12,7 @@ from signalfire.redaction.analysis import Analysis
 from signalfire.redaction.manual import follow_boxes
 from signalfire.redaction.options import Edits
 from signalfire.redaction.tracks import masks_by_frame
-
-BoxT = tuple[float, float, float, float]
+from signalfire.vision.boxes import Box
 
 
 @dataclass
@@ -22,7 +21,7 @@ class FramePlan:
 
     boxes: list[list[NDArray[np.float64]]]
     whole: list[bool]
-    manual: list[dict[int, BoxT]] = field(default_factory=list)
+    manual: list[dict[int, Box]] = field(default_factory=list)
     track_spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def at(self, index: int) -> tuple[list[NDArray[np.float64]], bool]:

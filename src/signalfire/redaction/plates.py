@@ -16,10 +16,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 from numpy.typing import NDArray
 
-from signalfire.redaction.faces import Boxes, ModelMissing, Scale, choose_providers
+from signalfire.redaction.errors import ModelMissing
+from signalfire.redaction.faces import Scale
+from signalfire.vision.boxes import Boxes
+from signalfire.vision.providers import open_session
 
 MAP_THRESHOLD = 0.3
 BOX_THRESHOLD = 0.5
@@ -102,15 +104,7 @@ class TextDetector:
     """
 
     def __init__(self, model_path: Path | None = None, *, threads: int = 1) -> None:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.log_severity_level = 3
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(
-            str(model_path or default_model_path()),
-            sess_options=options,
-            providers=choose_providers(None),
-        )
+        self.session = open_session(str(model_path or default_model_path()), threads=threads)
         self.input = self.session.get_inputs()[0].name
         self._previous: NDArray[np.uint8] | None = None
 

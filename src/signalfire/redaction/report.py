@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from signalfire.redaction.analysis import Analysis
 from signalfire.redaction.options import Edits, FrameRange, ManualBox, RedactionOptions
 from signalfire.redaction.plan import FramePlan
+from signalfire.vision.boxes import Box
 
 
 class TrackEntry(BaseModel):
@@ -33,7 +34,7 @@ class ManualEntry(BaseModel):
 
     edit: ManualBox
     frames_masked: int
-    last_box: tuple[float, float, float, float] | None
+    last_box: Box | None
 
 
 class ClipEntry(BaseModel):

@@ -27,7 +27,7 @@ from signalfire.redaction import media
 from signalfire.redaction.errors import UnreadableVideo
 from signalfire.redaction.events import RedactionDownloaded
 from signalfire.redaction.faces import CenterFace
-from signalfire.redaction.jobs import JobStore, Source
+from signalfire.redaction.jobs import JobStore, Source, engine_errors
 from signalfire.redaction.options import Edits
 from signalfire.redaction.schemas import ClipUploaded, JobCreate, JobRead
 
@@ -43,10 +43,12 @@ def jobs(request: Request) -> JobStore:
         store: JobStore | None = getattr(state, "redaction_jobs", None)
         if store is None:
             runtime = get_runtime(request)
+            with engine_errors():  # the face model may be missing
+                detector = CenterFace()
             store = JobStore(
                 runtime.settings.data_dir / "redactions",
                 sessions=runtime.sessions,
-                detector=CenterFace(),
+                detector=detector,
                 database=sqlite_file(runtime.settings.database.url),
             )
             state.redaction_jobs = store
@@ -70,7 +72,7 @@ async def upload_clip(request: Request, actor: Exporter) -> ClipUploaded:
         media.probe(target)
     except UnreadableVideo as error:
         target.unlink(missing_ok=True)
-        raise error.about("the uploaded clip") from None
+        raise Invalid(error.about("the uploaded clip")) from None
     return ClipUploaded(clip=clip, bytes=size, sha256=digest.hexdigest())
 
 

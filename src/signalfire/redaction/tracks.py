@@ -19,9 +19,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from signalfire.vision.boxes import Boxes
+
 Kind = Literal["face", "plate"]
 WINDOW = 4  # frames either side over which a mask keeps its track's largest size
-Box = NDArray[np.float32]  # x1, y1, x2, y2, score
 
 
 @dataclass
@@ -31,10 +32,11 @@ class Track:
     track_id: int
     kind: Kind
     frames: list[int] = field(default_factory=list)
-    boxes: list[Box] = field(default_factory=list)
+    boxes: list[NDArray[np.float32]] = field(default_factory=list)  # rows of Boxes
 
-    def add(self, frame: int, box: Box) -> None:
-        """Record a detection (frames arrive in order). The box goes in first, so a
+    def add(self, frame: int, box: NDArray[np.float32]) -> None:
+        """Record a detection, a row of :data:`~signalfire.vision.boxes.Boxes` (frames
+        arrive in order). The box goes in first, so a
         reader in another thread never sees a frame without its box."""
         self.boxes.append(np.asarray(box, np.float32))
         self.frames.append(frame)
@@ -103,7 +105,7 @@ def _grow(box: NDArray[np.float64], fraction: float) -> NDArray[np.float64]:
     return np.array([x1 - dx, y1 - dy, x2 + dx, y2 + dy])
 
 
-def _cost(predicted: NDArray[np.float64], boxes: NDArray[np.float32]) -> NDArray[np.float64]:
+def _cost(predicted: NDArray[np.float64], boxes: Boxes) -> NDArray[np.float64]:
     """Centre distance over the predicted box's size; inf where sizes differ > 2x."""
     pw = max(float(predicted[2] - predicted[0]), 1.0)
     ph = max(float(predicted[3] - predicted[1]), 1.0)
@@ -138,7 +140,7 @@ class Tracker:
         self._active: list[Track] = []
         self._next_id = 1
 
-    def update(self, frame: int, boxes: NDArray[np.float32]) -> None:
+    def update(self, frame: int, boxes: Boxes) -> None:
         """Add the detections of ``frame``."""
         self._active = [t for t in self._active if frame - t.last <= self.max_gap]
         unmatched = set(range(len(boxes)))

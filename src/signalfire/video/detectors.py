@@ -29,8 +29,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from signalfire.video.geometry import Box, nested
 from signalfire.video.motion import MotionGate
+from signalfire.vision.boxes import Box, nested
 
 if TYPE_CHECKING:
     from signalfire.video.config import DetectorConfig

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from signalfire.video.geometry import Box
+from signalfire.vision.boxes import Box
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,10 @@ from numpy.typing import NDArray
 from signalfire.video.config import PipelineConfig
 from signalfire.video.decode import Frame
 from signalfire.video.detectors import Detection, Detector, build_detector
-from signalfire.video.geometry import Box
 from signalfire.video.motion import MotionGate, MotionResult
 from signalfire.video.rules import Direction, RuleEngine
 from signalfire.video.tracking import Track, Tracker
+from signalfire.vision.boxes import Box
 
 EVENT_KINDS = (
     "line_crossing",

@@ -33,10 +33,11 @@ from signalfire.video.config import (
     RuleConfig,
     ZoneRule,
 )
-from signalfire.video.geometry import Box, Point, box_anchor, line_side, point_in_polygon
+from signalfire.video.geometry import Point, box_anchor, line_side, point_in_polygon
 from signalfire.video.geometry import segments_intersect as crosses
 from signalfire.video.motion import MotionResult
 from signalfire.video.tracking import Track
+from signalfire.vision.boxes import Box
 
 Direction = str
 

@@ -24,7 +24,7 @@ from trackers import ByteTrackTracker
 
 from signalfire.video.config import TrackerConfig
 from signalfire.video.detectors import Detection
-from signalfire.video.geometry import Box
+from signalfire.vision.boxes import Box
 
 
 @dataclass(frozen=True, slots=True)

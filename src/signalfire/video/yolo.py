@@ -13,7 +13,8 @@ Supported output layouts (batch of one):
 padding 114, as the YOLO tools train with), boxes are mapped back to the original picture,
 and overlapping boxes of one class are thinned by non-maximum suppression.
 
-ONNX Runtime uses the CUDA provider when the installed build offers it, else the CPU.
+ONNX Runtime uses the CUDA provider when the installed build offers it, else the CPU
+(:func:`signalfire.vision.providers.choose_providers`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from typing import Literal
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 from numpy.typing import NDArray
 
 from signalfire.video.detectors import Detection
-from signalfire.video.geometry import nms
+from signalfire.vision.boxes import nms
+from signalfire.vision.providers import open_session
 
 Layout = Literal["auto", "v5", "v8"]
 
@@ -140,13 +141,6 @@ def detect_layout(shape: Sequence[int], num_classes: int) -> Literal["v5", "v8"]
     )
 
 
-def providers() -> list[str]:
-    """ONNX Runtime providers to use: CUDA first when available, always the CPU."""
-    available = ort.get_available_providers()
-    chosen = [p for p in ("CUDAExecutionProvider",) if p in available]
-    return [*chosen, "CPUExecutionProvider"]
-
-
 class YoloOnnx:
     """A YOLO-format ONNX detector.
 
@@ -179,7 +173,7 @@ class YoloOnnx:
         if not path.is_file():
             raise ValueError(f"YOLO model {path} does not exist")
         try:
-            self._session = ort.InferenceSession(str(path), providers=providers())
+            self._session = open_session(str(path))
         except Exception as exc:  # ONNX Runtime raises its own untyped errors
             raise ValueError(f"YOLO model {path} cannot be loaded: {exc}") from exc
         model_input = self._session.get_inputs()[0]

@@ -1,4 +1,8 @@
-"""Redact a whole clip: analyse, apply the reviewer's edits, render, report."""
+"""Redact a whole clip: analyse, apply the reviewer's edits, render, report.
+
+:func:`redact_video` does it in one go; :func:`export` renders an earlier analysis,
+:func:`preview` shows one frame as it will be exported.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from signalfire.core.errors import Invalid
 from signalfire.redaction import media
 from signalfire.redaction.analysis import Analysis, Detector, Progress, analyse, sha256_of
-from signalfire.redaction.errors import UnreadableVideo
+from signalfire.redaction.errors import FrameOutOfRange, InvalidEdits, UnreadableVideo
 from signalfire.redaction.faces import CenterFace
 from signalfire.redaction.options import Edits, FrameRange, ManualBox, RedactionOptions
 from signalfire.redaction.plan import FramePlan, build_plan
@@ -27,18 +30,19 @@ def plan_for(analysis: Analysis, edits: Edits) -> FramePlan:
 
 
 def check_edits(analysis: Analysis, edits: Edits) -> None:
-    """Refuse edits that name tracks or frames the clip does not have."""
+    """Raise :class:`~signalfire.redaction.errors.InvalidEdits` for edits that name tracks
+    or frames the clip does not have."""
     last = analysis.frame_count - 1
     for track_id in sorted(edits.removed_tracks):
         if analysis.track(track_id) is None:
-            raise Invalid(f"edits.removed_tracks: no track {track_id}")
+            raise InvalidEdits(f"edits.removed_tracks: no track {track_id}")
     spans: list[tuple[str, int, ManualBox | FrameRange]] = [
         *(("boxes", n, b) for n, b in enumerate(edits.boxes)),
         *(("whole_frames", n, w) for n, w in enumerate(edits.whole_frames)),
     ]
     for where, n, span in spans:
         if span.start_frame > last:
-            raise Invalid(
+            raise InvalidEdits(
                 f"edits.{where}[{n}].start_frame: {span.start_frame} is past the last "
                 f"frame ({last})"
             )
@@ -110,7 +114,7 @@ def redact_video(
         return export(analysis, output_path, edits=edits, progress=progress)
     for n, span in enumerate(edits.whole_frames):
         if info.frames and span.start_frame >= info.frames:
-            raise Invalid(
+            raise InvalidEdits(
                 f"edits.whole_frames[{n}].start_frame: {span.start_frame} is past the last "
                 f"frame ({info.frames - 1})"
             )
@@ -135,7 +139,7 @@ def redact_video(
     analysis = live.result
     try:
         check_edits(analysis, edits)
-    except Invalid:
+    except InvalidEdits:
         output_path.unlink(missing_ok=True)
         raise
     return _report(analysis, edits, build_plan(analysis, edits, None), output_path, frames)
@@ -144,7 +148,8 @@ def redact_video(
 def preview(analysis: Analysis, plan: FramePlan, frame_index: int) -> NDArray[np.uint8]:
     """Frame ``frame_index`` as it will be exported (BGR)."""
     if not 0 <= frame_index < analysis.frame_count:
-        raise Invalid(f"frame {frame_index} is outside the clip (0 to {analysis.frame_count - 1})")
+        last = analysis.frame_count - 1
+        raise FrameOutOfRange(f"frame {frame_index} is outside the clip (0 to {last})")
     for index, image in enumerate(media.frames(analysis.input_path, fmt="bgr24")):
         if index == frame_index:
             return hide(image, plan, index, analysis.options)
