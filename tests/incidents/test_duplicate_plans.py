@@ -115,7 +115,7 @@ def test_a_storm_reads_a_bounded_number_of_incidents(sqlite_runtime: Runtime) ->
     queries = duplicates._queries(new, agency.id)
     with transaction(sqlite_runtime.sessions) as db:
         read = sum(len(db.connection().execute(q, p).all()) for q, p in queries)
-        found = duplicates.find(db, new=new, agency_id=agency.id, natures=_natures())
+        found = duplicates.find(db=db, new=new, agency_id=agency.id, natures=_natures())
     assert read == duplicates.NEWEST_PER_CELL  # one cell holds them all
     assert len(found) == duplicates.MAX_CANDIDATES
     # the newest ones are weighed (ids follow arrival), not the first that came in

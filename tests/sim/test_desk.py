@@ -49,6 +49,7 @@ def dispatcher(runtime: Runtime) -> Actor:
             username="ems.dispatcher",
             password=password,
             otp=None,
+            address="127.0.0.1",
         )
         return sessions.authenticate(db=db, settings=runtime.settings.auth, token=login.token)
 

@@ -14,6 +14,7 @@ from signalfire.core import clock
 from signalfire.core.config import SimSettings
 from signalfire.core.runtime import Runtime
 from signalfire.dispatch import service as dispatch
+from signalfire.incidents import links
 from signalfire.incidents import service as incidents
 from signalfire.incidents.intervals import Kind
 from signalfire.incidents.schemas import LinkCreate
@@ -72,7 +73,13 @@ def send_expected(run: training.TrainingRun, call_id: str, incident_id: int) -> 
         if call.duplicate_of:
             original = run.calls[call.duplicate_of]
             data = LinkCreate(other_id=incident_id, kind="duplicate")
-            dispatch.link(db=db, actor=actor, incident_id=original, data=data)
+            links.link(
+                db=db,
+                actor=actor,
+                incident_id=original,
+                data=data,
+                responders=dispatch.RESPONDERS,
+            )
             return
         free = list(units.list_units(db=db, actor=actor, statuses=ASSIGNABLE))
         chosen = []

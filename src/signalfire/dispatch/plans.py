@@ -88,7 +88,7 @@ def delete(*, db: Session, actor: Actor, plan_id: int) -> None:
 
 
 def plan_for(
-    db: Session, *, agency_id: int, nature_code: str, priority: int, area: str | None = None
+    *, db: Session, agency_id: int, nature_code: str, priority: int, area: str | None = None
 ) -> ResponsePlan | None:
     """The most specific plan: nature+priority+area, then fewer, then the ``*`` fallback."""
     rows = db.scalars(

@@ -74,7 +74,7 @@ def recommend(*, db: Session, actor: Actor, incident_id: int, router: Router) ->
     if incident.lat is None or incident.lon is None:
         raise Conflict(f"incident {incident.number} has no coordinates yet; locate it first")
     plan = plans.plan_for(
-        db,
+        db=db,
         agency_id=incident.agency_id,
         nature_code=incident.nature_code,
         priority=incident.priority,
@@ -145,9 +145,9 @@ def _options(
 def _commitments(db: Session, unit_ids: list[int]) -> dict[int, str]:
     """Incident number each unit is currently assigned to."""
     rows = db.execute(
-        select(Assignment.unit_id, Incident.number)
-        .join(Incident, Incident.id == Assignment.incident_id)
-        .where(Assignment.unit_id.in_(unit_ids), Assignment.ended_at.is_(None))
+        select(Assignment.unit_id, incidents.number_of(incident_id=Assignment.incident_id)).where(
+            Assignment.unit_id.in_(unit_ids), Assignment.ended_at.is_(None)
+        )
     )
     return {int(unit_id): str(number) for unit_id, number in rows}
 

@@ -16,6 +16,7 @@ from signalfire.dispatch import plans, recommend, service
 from signalfire.dispatch.models import Assignment, ResponsePlan
 from signalfire.dispatch.recommend import Recommendation
 from signalfire.dispatch.schemas import AssignmentRead, AssignRequest, PlanCreate, PlanRead
+from signalfire.incidents import closing
 from signalfire.incidents import service as incidents
 from signalfire.incidents.models import Incident
 from signalfire.incidents.schemas import CloseRequest, IncidentRead
@@ -59,7 +60,7 @@ def incident_plan(incident_id: int, db: DbSession, actor: PlanReader) -> Respons
     """The run card that fits the incident's nature and priority."""
     incident = incidents.get(db=db, actor=actor, incident_id=incident_id)
     plan = plans.plan_for(
-        db,
+        db=db,
         agency_id=incident.agency_id,
         nature_code=incident.nature_code,
         priority=incident.priority,
@@ -133,7 +134,13 @@ def close_incident(
     incident_id: int, data: CloseRequest, db: DbSession, actor: Dispatcher
 ) -> Incident:
     """Close with a disposition once every unit has cleared."""
-    return service.close(db=db, actor=actor, incident_id=incident_id, disposition=data.disposition)
+    return closing.close(
+        db=db,
+        actor=actor,
+        incident_id=incident_id,
+        disposition=data.disposition,
+        responders=service.RESPONDERS,
+    )
 
 
 @router.post("/incidents/{incident_id}/cancel", response_model=IncidentRead)
@@ -141,4 +148,10 @@ def cancel_incident(
     incident_id: int, data: CloseRequest, db: DbSession, actor: Dispatcher
 ) -> Incident:
     """Cancel; units still on their way are cancelled with it."""
-    return service.cancel(db=db, actor=actor, incident_id=incident_id, disposition=data.disposition)
+    return closing.cancel(
+        db=db,
+        actor=actor,
+        incident_id=incident_id,
+        disposition=data.disposition,
+        responders=service.RESPONDERS,
+    )

@@ -1,4 +1,4 @@
-"""Sending units: assign, cancel, reassign, follow their status, close the incident.
+"""Sending units: assign, cancel, reassign, follow their status.
 
 Incident status follows its units: ``dispatched`` once a unit is assigned, ``on_scene``
 once one arrives, back to ``pending`` if every unit is cancelled before arriving.
@@ -17,11 +17,11 @@ from signalfire.core.errors import Conflict, Forbidden
 from signalfire.core.events import emit
 from signalfire.dispatch import events
 from signalfire.dispatch.models import Assignment
-from signalfire.incidents import links
 from signalfire.incidents import service as incidents
 from signalfire.incidents.intervals import Kind
-from signalfire.incidents.models import Incident, IncidentLink
-from signalfire.incidents.schemas import IncidentStatus, LinkCreate
+from signalfire.incidents.models import Incident
+from signalfire.incidents.responders import Responder, Responders
+from signalfire.incidents.schemas import IncidentStatus
 from signalfire.units import service as units
 from signalfire.units.models import Unit
 from signalfire.units.status import ARRIVED, ASSIGNABLE, REASSIGNABLE, TRANSITIONS, UnitStatus
@@ -35,7 +35,7 @@ _TIMELINE = {
 _FREE = frozenset({UnitStatus.AVAILABLE, UnitStatus.AVAILABLE_ON_RADIO})
 
 
-def active_assignment(db: Session, unit_id: int) -> Assignment | None:
+def active_assignment(*, db: Session, unit_id: int) -> Assignment | None:
     """The unit's current assignment, if it has one."""
     return db.scalar(
         select(Assignment).where(Assignment.unit_id == unit_id, Assignment.ended_at.is_(None))
@@ -53,7 +53,7 @@ def assign(*, db: Session, actor: Actor, incident_id: int, unit_ids: list[int]) 
     """Send units to an incident. Each must be free; of two dispatchers sending the
     same unit at once, one wins and the other gets a 409."""
     incident = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
-    _require_open(incident)
+    incidents.require_open(incident=incident)
     made = []
     for unit_id in dict.fromkeys(unit_ids):
         unit = units.get_unit(db=db, actor=actor, unit_id=unit_id)
@@ -78,12 +78,12 @@ def _start(db: Session, actor: Actor, incident: Incident, unit: Unit) -> Assignm
     )
     db.add(assignment)
     if unit.agency_id != incident.agency_id:
-        incidents.share_with(db, incident, unit.agency_id)
+        incidents.share_with(db=db, incident=incident, agency_id=unit.agency_id)
     incidents.record(
-        db,
-        incident,
-        Kind.UNIT_DISPATCHED,
-        actor,
+        db=db,
+        incident=incident,
+        kind=Kind.UNIT_DISPATCHED,
+        actor=actor,
         at=now,
         unit_id=unit.id,
         data={"callsign": unit.callsign},
@@ -92,7 +92,7 @@ def _start(db: Session, actor: Actor, incident: Incident, unit: Unit) -> Assignm
     emit(
         db,
         events.UnitAssigned(
-            **incidents.envelope(actor, incident),
+            **incidents.envelope(actor=actor, incident=incident),
             unit_id=unit.id,
             callsign=unit.callsign,
             incident_number=incident.number,
@@ -114,10 +114,10 @@ def _finish(
     assignment.ended_at, assignment.end_reason = at or clock.now(), reason
     kind = Kind.UNIT_CLEARED if reason == "cleared" else Kind.UNIT_CANCELLED
     incidents.record(
-        db,
-        incident,
-        kind,
-        actor,
+        db=db,
+        incident=incident,
+        kind=kind,
+        actor=actor,
         at=assignment.ended_at,
         unit_id=unit.id,
         data={"callsign": unit.callsign},
@@ -125,7 +125,7 @@ def _finish(
     emit(
         db,
         events.AssignmentEnded(
-            **incidents.envelope(actor, incident),
+            **incidents.envelope(actor=actor, incident=incident),
             unit_id=unit.id,
             callsign=unit.callsign,
             incident_number=incident.number,
@@ -138,7 +138,7 @@ def unassign(*, db: Session, actor: Actor, incident_id: int, unit_id: int) -> Un
     """Cancel a unit that has not yet arrived; it becomes available on the radio."""
     incident = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
     unit = units.get_unit(db=db, actor=actor, unit_id=unit_id)
-    assignment = active_assignment(db, unit.id)
+    assignment = active_assignment(db=db, unit_id=unit.id)
     if assignment is None or assignment.incident_id != incident.id:
         raise Conflict(f"unit {unit.callsign} is not assigned to {incident.number}")
     units.change_status(
@@ -152,10 +152,10 @@ def unassign(*, db: Session, actor: Actor, incident_id: int, unit_id: int) -> Un
 def reassign(*, db: Session, actor: Actor, unit_id: int, incident_id: int) -> Assignment:
     """Move a unit that has not yet arrived from its incident to another one."""
     target = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
-    _require_open(target)
+    incidents.require_open(incident=target)
     unit = units.get_unit(db=db, actor=actor, unit_id=unit_id)
     _check_may_serve(unit, target)
-    current = active_assignment(db, unit.id)
+    current = active_assignment(db=db, unit_id=unit.id)
     if current is None:
         raise Conflict(f"unit {unit.callsign} has no assignment; dispatch it instead")
     if current.incident_id == target.id:
@@ -185,16 +185,16 @@ def change_unit_status(
     unit = units.get_unit(db=db, actor=actor, unit_id=unit_id)
     if actor.agency_id is not None and unit.agency_id != actor.agency_id:
         # A lent unit's status may be set by the agency it is working for, nobody else.
-        lent_to = active_assignment(db, unit.id)
-        incident = db.get(Incident, lent_to.incident_id) if lent_to else None
-        if incident is None or incident.agency_id != actor.agency_id:
+        lent_to = active_assignment(db=db, unit_id=unit.id)
+        owner = incidents.owner_of(db=db, incident_id=lent_to.incident_id) if lent_to else None
+        if owner != actor.agency_id:
             raise Forbidden(f"unit {unit.callsign} belongs to another agency")
     allowed = sorted(s.value for s in TRANSITIONS[UnitStatus(unit.status)])
     if to == UnitStatus.DISPATCHED:
         raise Conflict(
             "units are dispatched through POST /api/incidents/{id}/units", allowed=allowed
         )
-    assignment = active_assignment(db, unit.id)
+    assignment = active_assignment(db=db, unit_id=unit.id)
     if assignment is None and to not in _FREE | {UnitStatus.OUT_OF_SERVICE}:
         raise Conflict(
             f"unit {unit.callsign} has no incident; it cannot be {to.value}", allowed=allowed
@@ -207,10 +207,10 @@ def change_unit_status(
             _finish(db, actor, incident, unit, assignment, reason=reason, at=at)
         elif to in _TIMELINE:
             incidents.record(
-                db,
-                incident,
-                _TIMELINE[to],
-                actor,
+                db=db,
+                incident=incident,
+                kind=_TIMELINE[to],
+                actor=actor,
                 at=at,
                 source=source,
                 unit_id=unit.id,
@@ -220,62 +220,35 @@ def change_unit_status(
     return unit
 
 
-def close(*, db: Session, actor: Actor, incident_id: int, disposition: str) -> Incident:
-    """Close an incident whose units have all cleared."""
-    incident = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
-    busy = _active_units(db, incident)
-    if busy:
-        callsigns = ", ".join(u.callsign for u in busy)
-        raise Conflict(
-            f"units still assigned: {callsigns}; clear them first", units=[u.id for u in busy]
-        )
-    return incidents.end(
-        db=db, actor=actor, incident=incident, status=IncidentStatus.CLOSED, disposition=disposition
-    )
-
-
-def cancel(*, db: Session, actor: Actor, incident_id: int, disposition: str) -> Incident:
-    """Cancel an incident; units still on their way are cancelled with it."""
-    incident = incidents.get_for_change(db=db, actor=actor, incident_id=incident_id)
-    _require_open(incident)
-    for unit in _active_units(db, incident):
-        if UnitStatus(unit.status) not in REASSIGNABLE:
-            raise Conflict(f"unit {unit.callsign} is {unit.status}; close the incident instead")
-        unassign(db=db, actor=actor, incident_id=incident.id, unit_id=unit.id)
-    return incidents.end(
-        db=db,
-        actor=actor,
-        incident=incident,
-        status=IncidentStatus.CANCELLED,
-        disposition=disposition,
-    )
-
-
-def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> IncidentLink:
-    """Link two incidents. Merging (``duplicate``) cancels the other one, so only its own
-    agency may do it, and only once no unit is still assigned to it."""
-    if data.kind == "duplicate":
-        other = incidents.get(db=db, actor=actor, incident_id=data.other_id)
-        if actor.agency_id is not None and other.agency_id != actor.agency_id:
-            raise Forbidden(f"only the agency that owns {other.number} may merge it")
-        busy = _active_units(db, other)
-        if busy:
-            callsigns = ", ".join(u.callsign for u in busy)
-            raise Conflict(
-                f"{other.number} still has units assigned ({callsigns}); reassign or "
-                "cancel them first",
-                units=[u.id for u in busy],
-            )
-    return links.link(db=db, actor=actor, incident_id=incident_id, data=data)
-
-
 def _active_units(db: Session, incident: Incident) -> list[Unit]:
-    query = (
-        select(Unit)
-        .join(Assignment, Assignment.unit_id == Unit.id)
-        .where(Assignment.incident_id == incident.id, Assignment.ended_at.is_(None))
+    assigned = select(Assignment.unit_id).where(
+        Assignment.incident_id == incident.id, Assignment.ended_at.is_(None)
     )
-    return list(db.scalars(query.order_by(Unit.callsign)))
+    return units.units_in(db=db, ids=assigned)
+
+
+class _AssignedUnits:
+    """Dispatch's answer to :class:`~signalfire.incidents.responders.Responders`."""
+
+    def assigned(self, *, db: Session, incident: Incident) -> list[Responder]:
+        """Units still assigned to ``incident``, by callsign."""
+        return [
+            Responder(
+                unit_id=u.id,
+                callsign=u.callsign,
+                status=u.status,
+                may_stand_down=UnitStatus(u.status) in REASSIGNABLE,
+            )
+            for u in _active_units(db, incident)
+        ]
+
+    def stand_down(self, *, db: Session, actor: Actor, incident: Incident, unit_id: int) -> None:
+        """Cancel a unit that has not yet arrived."""
+        unassign(db=db, actor=actor, incident_id=incident.id, unit_id=unit_id)
+
+
+#: The units side of incidents, for closing, cancelling and merging them.
+RESPONDERS: Responders = _AssignedUnits()
 
 
 def _follow(db: Session, actor: Actor, incident: Incident) -> None:
@@ -290,9 +263,4 @@ def _follow(db: Session, actor: Actor, incident: Incident) -> None:
         target = IncidentStatus.PENDING
     else:
         return
-    incidents.set_status(db, actor, incident, target)
-
-
-def _require_open(incident: Incident) -> None:
-    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
-        raise Conflict(f"incident {incident.number} is {incident.status}")
+    incidents.set_status(db=db, actor=actor, incident=incident, to=target)

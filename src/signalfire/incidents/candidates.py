@@ -18,7 +18,7 @@ def possible_duplicates(
 ) -> list[duplicates.Candidate]:
     """Open incidents of the same agency that may report the same thing."""
     incident = service.get(db=db, actor=actor, incident_id=incident_id)
-    known = catalogue.natures_for(db, incident.agency_id)
+    known = catalogue.natures_for(db=db, agency_id=incident.agency_id)
     number = db.scalar(
         select(IncidentCaller.number).where(IncidentCaller.incident_id == incident.id)
     )
@@ -30,7 +30,7 @@ def possible_duplicates(
         number,
     )
     found = duplicates.find(
-        db, new=report, agency_id=incident.agency_id, natures=known, exclude_id=incident.id
+        db=db, new=report, agency_id=incident.agency_id, natures=known, exclude_id=incident.id
     )
     if actor.agency_id is None or actor.agency_id == incident.agency_id:
         return found
@@ -50,8 +50,8 @@ def duplicates_of_call(
     *, db: Session, actor: Actor, data: DuplicateQuery
 ) -> list[duplicates.Candidate]:
     """Open incidents a call being taken may duplicate, before it is saved."""
-    agency_id = service.agency_of(actor)
-    known = catalogue.natures_for(db, agency_id)
+    agency_id = service.agency_of(actor=actor)
+    known = catalogue.natures_for(db=db, agency_id=agency_id)
     report = duplicates.Report(
         data.lat,
         data.lon,
@@ -59,4 +59,4 @@ def duplicates_of_call(
         catalogue.nature_in(known, data.nature_code),
         data.caller_number,
     )
-    return duplicates.find(db, new=report, agency_id=agency_id, natures=known)
+    return duplicates.find(db=db, new=report, agency_id=agency_id, natures=known)

@@ -19,7 +19,7 @@ _OWN_NATURES = select(
 ).where(AgencyNature.agency_id == bindparam("agency"))
 
 
-def natures_for(db: Session, agency_id: int | None) -> dict[str, Nature]:
+def natures_for(*, db: Session, agency_id: int | None) -> dict[str, Nature]:
     """The default catalogue with the agency's own natures added or overriding."""
     catalogue = dict(_DEFAULTS)
     if agency_id is not None:

@@ -246,8 +246,8 @@ def _queries(new: Report, agency_id: int) -> list[tuple[Executable, dict[str, An
 
 
 def find(
-    db: Session,
     *,
+    db: Session,
     new: Report,
     agency_id: int,
     natures: dict[str, Nature],

@@ -97,9 +97,9 @@ def create_many(*, db: Session, intakes: list[Intake]) -> list[Opened | DomainEr
 
 
 def _accept(db: Session, intake: Intake, catalogues: dict[int, dict[str, Nature]]) -> _Accepted:
-    agency_id = agency_of(intake.actor)
+    agency_id = agency_of(actor=intake.actor)
     if agency_id not in catalogues:
-        catalogues[agency_id] = catalogue.natures_for(db, agency_id)
+        catalogues[agency_id] = catalogue.natures_for(db=db, agency_id=agency_id)
     natures = catalogues[agency_id]
     nature = catalogue.nature_in(natures, intake.data.nature_code)
     priority = catalogue.priority_of(nature, intake.data.modifiers)
@@ -117,7 +117,9 @@ def _open(db: Session, accepted: list[_Accepted]) -> list[Opened]:
     locations, callers, steps = [], [], []
     for incident_id, item in zip(ids, accepted, strict=True):
         data = item.intake.data
-        locations.append(location_row(incident_id, data.location, now, primary=True))
+        locations.append(
+            location_row(incident_id=incident_id, data=data.location, at=now, primary=True)
+        )
         if data.caller and (data.caller.name or data.caller.number):
             caller = {"name": data.caller.name, "number": data.caller.number, "received_at": now}
             callers.append({"incident_id": incident_id} | caller)
@@ -141,13 +143,13 @@ def _open(db: Session, accepted: list[_Accepted]) -> list[Opened]:
             data.caller.number if data.caller else None,
         )
         candidates = duplicates.find(
-            db,
+            db=db,
             new=report,
             agency_id=item.agency_id,
             natures=item.natures,
             before_id=incident_id,  # not itself, nor those opened after it in this group
         )
-        state = announce(db, item.intake.actor, incident, "created")
+        state = announce(db=db, actor=item.intake.actor, incident=incident, change="created")
         opened.append(Opened(incident, candidates, state))
     return opened
 
@@ -163,7 +165,7 @@ def _incident_row(item: _Accepted, number: str, now: datetime) -> dict[str, Any]
         "modifiers": sorted(set(data.modifiers)),
         "source": data.source,
         "summary": data.summary,
-        **primary_columns(location),
+        **primary_columns(data=location),
         "disposition": None,
         "created_at": now,
         "closed_at": None,

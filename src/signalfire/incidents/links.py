@@ -7,17 +7,25 @@ from sqlalchemy.orm import Session
 
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
-from signalfire.core.errors import Conflict, Invalid
+from signalfire.core.errors import Conflict, Forbidden, Invalid
 from signalfire.core.events import emit
 from signalfire.incidents import events
+from signalfire.incidents.closing import callsigns
 from signalfire.incidents.intervals import Kind
 from signalfire.incidents.models import IncidentLink
+from signalfire.incidents.responders import Responders
 from signalfire.incidents.schemas import IncidentStatus, LinkCreate
 from signalfire.incidents.service import end, envelope, get, get_for_change, record
 
 
-def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> IncidentLink:
-    """Link two incidents; ``duplicate`` also cancels the other as merged into this one."""
+def link(
+    *, db: Session, actor: Actor, incident_id: int, data: LinkCreate, responders: Responders
+) -> IncidentLink:
+    """Link two incidents. ``duplicate`` also cancels the other as merged into this one,
+    so only the other's own agency may do it, and only once no unit is still assigned
+    to it."""
+    if data.kind == "duplicate":
+        _check_may_merge(db=db, actor=actor, other_id=data.other_id, responders=responders)
     incident = get_for_change(db=db, actor=actor, incident_id=incident_id)
     other = get(db=db, actor=actor, incident_id=data.other_id)
     if other.id == incident.id:
@@ -40,12 +48,27 @@ def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> In
         )
     )
     record(
-        db, incident, Kind.LINKED, actor, at=now, data={"other": other.number, "kind": data.kind}
+        db=db,
+        incident=incident,
+        kind=Kind.LINKED,
+        actor=actor,
+        at=now,
+        data={"other": other.number, "kind": data.kind},
     )
     record(
-        db, other, Kind.LINKED, actor, at=now, data={"other": incident.number, "kind": data.kind}
+        db=db,
+        incident=other,
+        kind=Kind.LINKED,
+        actor=actor,
+        at=now,
+        data={"other": incident.number, "kind": data.kind},
     )
-    emit(db, events.IncidentsLinked(**envelope(actor, incident), other_id=other.id, kind=data.kind))
+    emit(
+        db,
+        events.IncidentsLinked(
+            **envelope(actor=actor, incident=incident), other_id=other.id, kind=data.kind
+        ),
+    )
     if data.kind == "duplicate":
         end(
             db=db,
@@ -56,6 +79,19 @@ def link(*, db: Session, actor: Actor, incident_id: int, data: LinkCreate) -> In
         )
     db.flush()
     return row
+
+
+def _check_may_merge(*, db: Session, actor: Actor, other_id: int, responders: Responders) -> None:
+    other = get(db=db, actor=actor, incident_id=other_id)
+    if actor.agency_id is not None and other.agency_id != actor.agency_id:
+        raise Forbidden(f"only the agency that owns {other.number} may merge it")
+    busy = responders.assigned(db=db, incident=other)
+    if busy:
+        raise Conflict(
+            f"{other.number} still has units assigned ({callsigns(busy)}); reassign or "
+            "cancel them first",
+            units=[r.unit_id for r in busy],
+        )
 
 
 def links_of(*, db: Session, actor: Actor, incident_id: int) -> list[IncidentLink]:

@@ -13,13 +13,14 @@ from signalfire.api.deps import DbSession, get_group_commit, requires, requires_
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
-from signalfire.dispatch import service as dispatch
+from signalfire.dispatch.service import RESPONDERS
 from signalfire.incidents import (
     candidates,
     catalogue,
     duplicates,
     intake,
     intervals,
+    links,
     performance,
     service,
 )
@@ -75,7 +76,7 @@ def _candidates(found: list[duplicates.Candidate]) -> list[DuplicateCandidate]:
 @router.get("/natures", response_model=list[NatureRead])
 def list_natures(db: DbSession, actor: Reader) -> list[NatureRead]:
     """The nature catalogue: the default (APCO ANS 2.103 families) plus the agency's own."""
-    known = catalogue.natures_for(db, actor.agency_id)
+    known = catalogue.natures_for(db=db, agency_id=actor.agency_id)
     defaults = {n.code: n for n in DEFAULT_CATALOGUE}
     return [
         NatureRead(
@@ -198,7 +199,7 @@ def list_notes(incident_id: int, db: DbSession, actor: Reader) -> list[IncidentN
 @router.post("/incidents/{incident_id}/links", response_model=LinkRead, status_code=201)
 def link_incident(incident_id: int, data: LinkCreate, db: DbSession, actor: Writer) -> IncidentLink:
     """Link another incident; ``duplicate`` merges it in (both timelines are kept)."""
-    return dispatch.link(db=db, actor=actor, incident_id=incident_id, data=data)
+    return links.link(db=db, actor=actor, incident_id=incident_id, data=data, responders=RESPONDERS)
 
 
 @router.get("/incidents/{incident_id}/timeline", response_model=list[TimelineRead])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ScalarSelect, SQLColumnExpression, or_, select
 from sqlalchemy.orm import Session
 
 from signalfire.core import clock
@@ -40,7 +40,7 @@ from signalfire.incidents.schemas import (
 
 
 def location_row(
-    incident_id: int, data: LocationIn, at: datetime, *, primary: bool
+    *, incident_id: int, data: LocationIn, at: datetime, primary: bool
 ) -> dict[str, Any]:
     """A row of ``incident_locations``."""
     return {
@@ -58,14 +58,16 @@ def location_row(
 def _add_location(
     db: Session, incident: Incident, data: LocationIn, at: datetime, *, primary: bool
 ) -> IncidentLocation:
-    location = IncidentLocation(**location_row(incident.id, data, at, primary=primary))
+    location = IncidentLocation(
+        **location_row(incident_id=incident.id, data=data, at=at, primary=primary)
+    )
     db.add(location)
     if primary:
         _set_primary(incident, data)
     return location
 
 
-def primary_columns(data: LocationIn) -> dict[str, Any]:
+def primary_columns(*, data: LocationIn) -> dict[str, Any]:
     """The columns of ``incidents`` that hold its primary location, with the grid cell
     the duplicate check finds it under (none without coordinates)."""
     lat, lon = data.lat, data.lon
@@ -80,14 +82,14 @@ def primary_columns(data: LocationIn) -> dict[str, Any]:
 
 
 def _set_primary(incident: Incident, data: LocationIn) -> None:
-    for column, value in primary_columns(data).items():
+    for column, value in primary_columns(data=data).items():
         setattr(incident, column, value)
 
 
 # --- reading ---------------------------------------------------------------------------
 
 
-def can_see(actor: Actor, incident: Incident) -> bool:
+def can_see(*, actor: Actor, incident: Incident) -> bool:
     """Own agency's incident, or one shared with the caller's agency."""
     return (
         actor.agency_id is None
@@ -103,7 +105,7 @@ def get(*, db: Session, actor: Actor, incident_id: int, lock: bool = False) -> I
     so concurrent changes to one incident queue instead of overwriting each other.
     """
     incident = db.get(Incident, incident_id, with_for_update=lock or None)
-    if incident is None or not can_see(actor, incident):
+    if incident is None or not can_see(actor=actor, incident=incident):
         raise NotFound(f"no incident with id {incident_id}")
     return incident
 
@@ -117,6 +119,19 @@ def get_for_change(*, db: Session, actor: Actor, incident_id: int) -> Incident:
             f"incident {incident.number} belongs to another agency; only it may change the incident"
         )
     return incident
+
+
+def owner_of(*, db: Session, incident_id: int) -> int | None:
+    """The agency that owns the incident (``None`` if there is none), for another
+    domain's permission check. No visibility check."""
+    incident = db.get(Incident, incident_id)
+    return incident.agency_id if incident else None
+
+
+def number_of(*, incident_id: SQLColumnExpression[int]) -> ScalarSelect[str]:
+    """The number of the incident ``incident_id`` (a column of another domain's query),
+    as a subquery, so the caller reads numbers in its own query."""
+    return select(Incident.number).where(Incident.id == incident_id).scalar_subquery()
 
 
 def list_incidents(
@@ -171,7 +186,7 @@ def timeline(
             .where(IncidentLink.incident_id == incident.id)
         )
         # Only linked incidents the caller may see (a link can cross agencies).
-        ids += [other.id for other in linked if can_see(actor, other)]
+        ids += [other.id for other in linked if can_see(actor=actor, incident=other)]
     query = select(TimelineEvent).where(TimelineEvent.incident_id.in_(ids))
     return list(db.scalars(query.order_by(TimelineEvent.at, TimelineEvent.id)))
 
@@ -187,22 +202,22 @@ def notes(*, db: Session, actor: Actor, incident_id: int) -> list[IncidentNote]:
 
 def update(*, db: Session, actor: Actor, incident_id: int, data: IncidentUpdate) -> Incident:
     """Change nature, modifiers, priority or summary of an open incident."""
-    incident = _open(get_for_change(db=db, actor=actor, incident_id=incident_id))
+    incident = require_open(incident=get_for_change(db=db, actor=actor, incident_id=incident_id))
     if data.version is not None and data.version != incident.version:
         raise Conflict(
             f"incident {incident.number} changed since version {data.version}; "
             f"it is at version {incident.version}"
         )
-    known = catalogue.natures_for(db, incident.agency_id)
+    known = catalogue.natures_for(db=db, agency_id=incident.agency_id)
     # A priority set by hand stays until the nature or the modifiers change.
     recompute = False
     if data.nature_code is not None and data.nature_code != incident.nature_code:
         nature = catalogue.nature_in(known, data.nature_code)
         record(
-            db,
-            incident,
-            Kind.NATURE_CHANGED,
-            actor,
+            db=db,
+            incident=incident,
+            kind=Kind.NATURE_CHANGED,
+            actor=actor,
             data={"from": incident.nature_code, "to": nature.code},
         )
         incident.nature_code = nature.code
@@ -213,7 +228,7 @@ def update(*, db: Session, actor: Actor, incident_id: int, data: IncidentUpdate)
     if data.summary is not None:
         incident.summary = data.summary
     if data.status is not None and incident.status == IncidentStatus.NEW.value:
-        set_status(db, actor, incident, IncidentStatus.PENDING)
+        set_status(db=db, actor=actor, incident=incident, to=IncidentStatus.PENDING)
     nature = catalogue.nature_in(known, incident.nature_code)
     computed = catalogue.priority_of(nature, incident.modifiers)  # also refuses unknown modifiers
     if data.priority is not None:
@@ -222,14 +237,14 @@ def update(*, db: Session, actor: Actor, incident_id: int, data: IncidentUpdate)
         priority = computed if recompute else incident.priority
     if priority != incident.priority:
         record(
-            db,
-            incident,
-            Kind.PRIORITY_CHANGED,
-            actor,
+            db=db,
+            incident=incident,
+            kind=Kind.PRIORITY_CHANGED,
+            actor=actor,
             data={"from": incident.priority, "to": priority},
         )
         incident.priority = priority
-    changed(db, actor, incident, "updated")
+    changed(db=db, actor=actor, incident=incident, change="updated")
     return incident
 
 
@@ -238,7 +253,7 @@ def set_location(
 ) -> IncidentLocation:
     """Add a reported location. A caller's device location stays primary unless the
     change says ``make_primary`` explicitly: it is never silently overwritten."""
-    incident = _open(get_for_change(db=db, actor=actor, incident_id=incident_id))
+    incident = require_open(incident=get_for_change(db=db, actor=actor, incident_id=incident_id))
     keeps_device = incident.location_source == "caller_device" and data.source != "caller_device"
     primary = data.make_primary or not keeps_device
     now = clock.now()
@@ -251,10 +266,10 @@ def set_location(
             old.is_primary = False
     location = _add_location(db, incident, data, now, primary=primary)
     record(
-        db,
-        incident,
-        Kind.LOCATION_CHANGED,
-        actor,
+        db=db,
+        incident=incident,
+        kind=Kind.LOCATION_CHANGED,
+        actor=actor,
         at=now,
         data={
             "source": data.source,
@@ -264,7 +279,7 @@ def set_location(
             "address": data.address,
         },
     )
-    changed(db, actor, incident, "location")
+    changed(db=db, actor=actor, incident=incident, change="location")
     return location
 
 
@@ -279,34 +294,49 @@ def add_note(*, db: Session, actor: Actor, incident_id: int, text: str) -> Incid
     )
     db.add(note)
     db.flush()
-    record(db, incident, Kind.NOTE_ADDED, actor, at=note.at, data={"note_id": note.id})
-    emit(db, events.NoteAdded(**envelope(actor, incident), note_id=note.id))
+    record(
+        db=db,
+        incident=incident,
+        kind=Kind.NOTE_ADDED,
+        actor=actor,
+        at=note.at,
+        data={"note_id": note.id},
+    )
+    emit(db, events.NoteAdded(**envelope(actor=actor, incident=incident), note_id=note.id))
     return note
 
 
-def set_status(db: Session, actor: Actor, incident: Incident, to: IncidentStatus) -> None:
+def set_status(*, db: Session, actor: Actor, incident: Incident, to: IncidentStatus) -> None:
     """Move an open incident's status (dispatch calls this as units move)."""
     if incident.status == to.value:
         return
-    record(db, incident, Kind.STATUS_CHANGED, actor, data={"from": incident.status, "to": to.value})
+    record(
+        db=db,
+        incident=incident,
+        kind=Kind.STATUS_CHANGED,
+        actor=actor,
+        data={"from": incident.status, "to": to.value},
+    )
     incident.status = to.value
-    changed(db, actor, incident, f"status:{to.value}")
+    changed(db=db, actor=actor, incident=incident, change=f"status:{to.value}")
 
 
 def end(
     *, db: Session, actor: Actor, incident: Incident, status: IncidentStatus, disposition: str
 ) -> Incident:
     """Close or cancel an open incident with a disposition (units must be clear)."""
-    _open(incident)
+    require_open(incident=incident)
     now = clock.now()
     kind = Kind.CLOSED if status == IncidentStatus.CLOSED else Kind.CANCELLED
-    record(db, incident, kind, actor, at=now, data={"disposition": disposition})
+    record(
+        db=db, incident=incident, kind=kind, actor=actor, at=now, data={"disposition": disposition}
+    )
     incident.status, incident.disposition, incident.closed_at = status.value, disposition, now
-    changed(db, actor, incident, kind.value)
+    changed(db=db, actor=actor, incident=incident, change=kind.value)
     return incident
 
 
-def share_with(db: Session, incident: Incident, agency_id: int) -> None:
+def share_with(*, db: Session, incident: Incident, agency_id: int) -> None:
     """Let another agency see the incident (its unit was sent on mutual aid)."""
     if agency_id != incident.agency_id and agency_id not in incident.shared_with:
         incident.shares.append(IncidentShare(agency_id=agency_id))
@@ -314,11 +344,11 @@ def share_with(db: Session, incident: Incident, agency_id: int) -> None:
 
 
 def record(
+    *,
     db: Session,
     incident: Incident,
     kind: Kind,
     actor: Actor,
-    *,
     at: datetime | None = None,
     source: str = "system",
     unit_id: int | None = None,
@@ -338,13 +368,13 @@ def record(
     return event
 
 
-def changed(db: Session, actor: Actor, incident: Incident, change: str) -> None:
+def changed(*, db: Session, actor: Actor, incident: Incident, change: str) -> None:
     """Bump the version and announce the incident's new state."""
     incident.version += 1
-    announce(db, actor, incident, change)
+    announce(db=db, actor=actor, incident=incident, change=change)
 
 
-def envelope(actor: Actor, incident: Incident) -> dict[str, Any]:
+def envelope(*, actor: Actor, incident: Incident) -> dict[str, Any]:
     """The fields every event about ``incident`` carries: who, whose, who else sees it."""
     return {
         "actor": actor.ref(),
@@ -356,22 +386,28 @@ def envelope(actor: Actor, incident: Incident) -> dict[str, Any]:
     }
 
 
-def announce(db: Session, actor: Actor, incident: Incident, change: str) -> dict[str, Any]:
+def announce(*, db: Session, actor: Actor, incident: Incident, change: str) -> dict[str, Any]:
     """Publish the incident's current state (after the transaction commits); returns
     that state (``IncidentRead``, JSON-ready)."""
     db.flush()
     state = IncidentRead.model_validate(incident).model_dump(mode="json")
-    emit(db, events.IncidentChanged(**envelope(actor, incident), incident=state, change=change))
+    emit(
+        db,
+        events.IncidentChanged(
+            **envelope(actor=actor, incident=incident), incident=state, change=change
+        ),
+    )
     return state
 
 
-def _open(incident: Incident) -> Incident:
+def require_open(*, incident: Incident) -> Incident:
+    """``incident``, if it is still open (not closed or cancelled); a 409 otherwise."""
     if incident.status not in {s.value for s in OPEN_STATUSES}:
         raise Conflict(f"incident {incident.number} is {incident.status}")
     return incident
 
 
-def agency_of(actor: Actor) -> int:
+def agency_of(*, actor: Actor) -> int:
     """The caller's agency, which new incidents belong to."""
     if actor.agency_id is None:
         raise Invalid("incidents belong to an agency; act through an agency account")

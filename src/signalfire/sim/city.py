@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalfire.accounts import service as accounts
-from signalfire.accounts.models import Agency, User
 from signalfire.accounts.schemas import AgencyCreate, UserCreate
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Role
+from signalfire.core.errors import NotFound
 from signalfire.dispatch import plans
 from signalfire.dispatch.schemas import PlanCreate, Requirement
 from signalfire.incidents.natures import Discipline, Nature
@@ -233,7 +232,11 @@ def sim_username(agency_code: str) -> str:
 
 def is_built(db: Session) -> bool:
     """Whether the demo city exists in this database."""
-    return db.scalar(select(Agency.id).where(Agency.code == AGENCIES[0].code)) is not None
+    try:
+        accounts.get_agency_by_code(db=db, code=AGENCIES[0].code)
+    except NotFound:
+        return False
+    return True
 
 
 def build(db: Session, *, sites: list[Site], password: str) -> None:
@@ -287,9 +290,10 @@ def build(db: Session, *, sites: list[Site], password: str) -> None:
 
 def enrol(db: Session, *, username: str, agency_code: str, password: str) -> None:
     """Give a trainee a call-taker and dispatcher account in the agency ``agency_code``."""
-    agency = db.scalar(select(Agency).where(Agency.code == agency_code))
-    if agency is None:
-        raise LookupError(f"the city has no agency {agency_code!r}")
+    try:
+        agency = accounts.get_agency_by_code(db=db, code=agency_code)
+    except NotFound:
+        raise LookupError(f"the city has no agency {agency_code!r}") from None
     _user(db, username, agency.id, (Role.CALL_TAKER, Role.DISPATCHER), password)
 
 
@@ -313,9 +317,10 @@ def sim_actors(db: Session) -> dict[str, Actor]:
     """The simulator's actor in each demo agency, by agency code."""
     found = {}
     for spec in AGENCIES:
-        user = db.scalar(select(User).where(User.username == sim_username(spec.code)))
-        if user is None:
-            raise LookupError(f"the demo city has no {sim_username(spec.code)} account")
+        try:
+            user = accounts.get_user_by_name(db=db, username=sim_username(spec.code))
+        except NotFound:
+            raise LookupError(f"the demo city has no {sim_username(spec.code)} account") from None
         found[spec.code] = Actor(
             user.id, user.username, user.agency_id, frozenset(SIM_ROLES), "cli"
         )

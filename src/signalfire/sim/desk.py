@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from signalfire.core.errors import DomainError
 from signalfire.dispatch import recommend
 from signalfire.dispatch import service as dispatch
-from signalfire.incidents import intake
+from signalfire.incidents import closing, intake
 from signalfire.incidents import service as incidents
 from signalfire.incidents.schemas import CallerIn, IncidentCreate, IncidentStatus, LocationIn
 from signalfire.sim import behaviour
@@ -127,7 +127,11 @@ class Desk:
             sent = dispatch.assignments(db=db, actor=actor, incident_id=incident_id)
             if not sent or any(a.ended_at is None for a in sent):
                 return
-            dispatch.close(
-                db=db, actor=actor, incident_id=incident_id, disposition="handled (simulated)"
+            closing.close(
+                db=db,
+                actor=actor,
+                incident_id=incident_id,
+                disposition="handled (simulated)",
+                responders=dispatch.RESPONDERS,
             )
         self.working.pop(incident_id)

@@ -200,7 +200,7 @@ class Fleet:
     def _scene(self, crew: Crew) -> tuple[float, float] | None:
         actor = self.world.actors[crew.agency_id]
         with self.world.transaction() as db:
-            assignment = dispatch.active_assignment(db, crew.unit_id)
+            assignment = dispatch.active_assignment(db=db, unit_id=crew.unit_id)
             if assignment is None:
                 return None
             crew.incident_id = assignment.incident_id
@@ -215,7 +215,7 @@ class Fleet:
         actor = self.world.actors[crew.agency_id]
         with self.world.transaction() as db:
             incident = incidents.get(db=db, actor=actor, incident_id=crew.incident_id)
-            known = catalogue.natures_for(db, incident.agency_id)
+            known = catalogue.natures_for(db=db, agency_id=incident.agency_id)
             return known.get(incident.nature_code)
 
     def _nearest_hospital(self, crew: Crew) -> tuple[float, float] | None:
