@@ -18,10 +18,10 @@ import random
 import pytest
 from hypothesis import given
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.stats import kinship_index, paternity_index, probability_of_paternity
-from tests.dna import nist
-from tests.dna.cases import FREQS, F, LocusCase, P, Q, R, S, at, locus_case, p, q
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.stats import kinship_index, paternity_index, probability_of_paternity
+from tests.strstats import nist
+from tests.strstats.cases import FREQS, F, LocusCase, P, Q, R, S, at, locus_case, p, q
 
 # --- paternity index --------------------------------------------------------------------
 

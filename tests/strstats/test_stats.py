@@ -19,16 +19,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.kinship import IBD_COEFFICIENTS, ibd_coefficients
-from signalfire.dna.stats import (
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.kinship import IBD_COEFFICIENTS, ibd_coefficients
+from signalfire.strstats.stats import (
     genotype_match_probability,
     kinship_index,
     match_probability,
     paternity_index,
 )
-from tests.dna import nist, reference
-from tests.dna.cases import FREQS, F, LocusCase, P, Q, R, S, at, locus_case, p, q, r
+from tests.strstats import nist, reference
+from tests.strstats.cases import FREQS, F, LocusCase, P, Q, R, S, at, locus_case, p, q, r
 
 # --- random match probability -----------------------------------------------------------
 
