@@ -259,7 +259,7 @@ def test_kinship_equals_the_brute_force_joint_likelihood(
     theta: float,
     relationship: str,
 ) -> None:
-    # tests/dna/reference.py enumerates ordered genotypes and IBD pairings and draws the
+    # tests/strstats/reference.py enumerates ordered genotypes and IBD pairings and draws the
     # distinct genes with the Balding-Nichols sampling formula: an independent route to
     # the same likelihood ratio, with and without theta.
     freqs, a, b = case
