@@ -151,7 +151,9 @@ def search(
     with unit_of_work(runtime()) as db:
         actor = _actor(db, as_user, Perm.DNA_SEARCH)
         why = Justification(purpose, case)
-        profile = service.get_by_specimen(db, service.agency_of(actor), specimen)
+        profile = service.get_by_specimen(
+            db=db, agency_id=service.agency_of(actor), specimen_id=specimen
+        )
         data = SearchRequest.model_validate(
             {
                 "profile_id": profile.id,

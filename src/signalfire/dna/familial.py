@@ -82,7 +82,7 @@ def approve(*, db: Session, actor: Actor, data: FamilialApprovalCreate) -> Famil
             "familial search is switched off for this agency; an administrator "
             "switches it on first (PUT /api/dna/familial/settings)"
         )
-    get_by_specimen(db, agency_id, data.specimen_id)
+    get_by_specimen(db=db, agency_id=agency_id, specimen_id=data.specimen_id)
     now = clock.now()
     row = DnaFamilialApproval(
         agency_id=agency_id,
@@ -200,7 +200,7 @@ def search(
     """Rank the agency's single-source profiles by kinship index with the approved query."""
     agency_id, case = agency_of(actor), case_of(why)
     approval = _approval(db, actor, agency_id, case, data.approval_id)
-    query_row = get_by_specimen(db, agency_id, approval.specimen_id)
+    query_row = get_by_specimen(db=db, agency_id=agency_id, specimen_id=approval.specimen_id)
     if query_row.mixture:
         raise Invalid("familial search needs a single-source query profile", field="approval_id")
     query = _genotypes(query_row)

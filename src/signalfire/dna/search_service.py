@@ -85,7 +85,7 @@ def _query(db: Session, agency_id: int, data: SearchRequest) -> matching.SearchP
         return matching.SearchProfile(None, "query", loci, mixture=data.profile.mixture)
     if data.profile_id is None:
         raise Invalid("give profile_id (a stored profile) or profile", field="profile_id")
-    stored = get(db, agency_id, data.profile_id)
+    stored = get(db=db, agency_id=agency_id, profile_id=data.profile_id)
     return matching.SearchProfile(
         stored.id, stored.specimen_id, stored.loci, mixture=stored.mixture
     )
@@ -192,7 +192,7 @@ def report(*, db: Session, actor: Actor, why: Justification, data: SearchRequest
     result = search(db=db, actor=actor, why=why, data=data)
     label = "a profile given with the request"
     if data.profile_id is not None:
-        specimen = get(db, agency_of(actor), data.profile_id).specimen_id
+        specimen = get(db=db, agency_id=agency_of(actor), profile_id=data.profile_id).specimen_id
         label = f"stored profile {data.profile_id} (specimen {specimen})"
     return render_match_report(
         result,

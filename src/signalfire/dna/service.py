@@ -202,7 +202,7 @@ def import_profiles(
     return report
 
 
-def get(db: Session, agency_id: int, profile_id: int) -> DnaProfile:
+def get(*, db: Session, agency_id: int, profile_id: int) -> DnaProfile:
     """A stored profile of ``agency_id``, or 404 (other agencies' profiles do not exist)."""
     profile = db.get(DnaProfile, profile_id)
     if profile is None or profile.agency_id != agency_id:
@@ -210,7 +210,7 @@ def get(db: Session, agency_id: int, profile_id: int) -> DnaProfile:
     return profile
 
 
-def get_by_specimen(db: Session, agency_id: int, specimen_id: str) -> DnaProfile:
+def get_by_specimen(*, db: Session, agency_id: int, specimen_id: str) -> DnaProfile:
     """The agency's stored profile with ``specimen_id``, or 404."""
     query = select(DnaProfile).where(
         DnaProfile.agency_id == agency_id, DnaProfile.specimen_id == specimen_id
@@ -224,7 +224,7 @@ def get_by_specimen(db: Session, agency_id: int, specimen_id: str) -> DnaProfile
 def read_profile(*, db: Session, actor: Actor, why: Justification, profile_id: int) -> ProfileRead:
     """One stored profile of the caller's agency (the read is audited)."""
     agency_id, case = agency_of(actor), case_of(why)
-    view = read(get(db, agency_id, profile_id))
+    view = read(get(db=db, agency_id=agency_id, profile_id=profile_id))
     emit(
         db,
         DnaProfileRead(
@@ -244,7 +244,7 @@ def read_profile(*, db: Session, actor: Actor, why: Justification, profile_id: i
 def expunge(*, db: Session, actor: Actor, why: Justification, profile_id: int) -> None:
     """Delete a profile for good; the audit entry keeps its specimen id and digest only."""
     agency_id, case = agency_of(actor), case_of(why)
-    profile = get(db, agency_id, profile_id)
+    profile = get(db=db, agency_id=agency_id, profile_id=profile_id)
     event = DnaProfileExpunged(
         actor=actor.ref(),
         agency_id=agency_id,
