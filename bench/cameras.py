@@ -34,10 +34,10 @@ from bench.harness import machine, percentile, record
 from signalfire.accounts import service as accounts
 from signalfire.accounts.schemas import AgencyCreate
 from signalfire.alerts.events import AlertChanged
-from signalfire.cameras import service as cameras
-from signalfire.cameras.privacy import FaceBlur
-from signalfire.cameras.schemas import CameraCreate
-from signalfire.cameras.server import supervise
+from signalfire.cameras.registry import service as cameras
+from signalfire.cameras.registry.schemas import CameraCreate
+from signalfire.cameras.workers.privacy import FaceBlur
+from signalfire.cameras.workers.server import supervise
 from signalfire.core import migrate
 from signalfire.core.auth.actor import Actor
 from signalfire.core.config import load_settings

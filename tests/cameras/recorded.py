@@ -7,9 +7,10 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from signalfire.cameras import ingest, storage
-from signalfire.cameras.messages import SegmentReport
-from signalfire.cameras.recording import record
+from signalfire.cameras.recordings import storage
+from signalfire.cameras.recordings.segment_writer import record
+from signalfire.cameras.workers import ingest
+from signalfire.cameras.workers.messages import SegmentReport
 from signalfire.core.db import transaction
 from signalfire.core.runtime import Runtime
 

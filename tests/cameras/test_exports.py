@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from signalfire.cameras import retention
 from signalfire.cameras.models import ClipExport
+from signalfire.cameras.recordings import retention
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.permissions import Role
 from signalfire.core.db import transaction

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import ray
 
-from signalfire.cameras.local_pool import LocalPool
-from signalfire.cameras.messages import CameraJob, Detection, HealthReport
-from signalfire.cameras.ray_pool import RayPool
-from signalfire.cameras.supervisor import Backend
+from signalfire.cameras.workers.local_pool import LocalPool
+from signalfire.cameras.workers.messages import CameraJob, HealthReport, RuleFiredReport
+from signalfire.cameras.workers.ray_pool import RayPool
+from signalfire.cameras.workers.supervisor import Backend
 from tests.cameras.media import write_video
 from tests.cameras.scenes import crossing_frame, crossing_video
 from tests.cameras.support import LINE_RULE
@@ -50,7 +50,7 @@ def run_to_the_end(
     while ended != set(work):
         assert time.monotonic() < deadline, f"only cameras {ended} finished"
         for message in backend.poll(0.2):
-            if isinstance(message, Detection):
+            if isinstance(message, RuleFiredReport):
                 seen.append(
                     (
                         message.camera_id,
@@ -91,7 +91,7 @@ def test_ray_actors_see_what_local_workers_see(local_ray: None, tmp_path: Path) 
         ray.kill(pool.actor(1))
         assert _revive_when_found_dead(pool) == [1]
         assert pool.restarts == 1
-        again = [m for m in _drain_until_detection(pool) if isinstance(m, Detection)]
+        again = [m for m in _drain_until_detection(pool) if isinstance(m, RuleFiredReport)]
         assert {d.camera_id for d in again} == {1}
     finally:
         pool.close()
@@ -100,7 +100,7 @@ def test_ray_actors_see_what_local_workers_see(local_ray: None, tmp_path: Path) 
 def _drain_until_detection(pool: RayPool, timeout: float = 60) -> list[object]:
     deadline = time.monotonic() + timeout
     got: list[object] = []
-    while not any(isinstance(m, Detection) for m in got):
+    while not any(isinstance(m, RuleFiredReport) for m in got):
         assert time.monotonic() < deadline, "the recreated actor saw nothing"
         got += list(pool.poll(0.2))
     return got

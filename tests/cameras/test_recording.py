@@ -9,9 +9,9 @@ from pathlib import Path
 import av
 import pytest
 
-from signalfire.cameras.clips import concatenate
-from signalfire.cameras.messages import SegmentReport
-from signalfire.cameras.recording import record
+from signalfire.cameras.recordings.clips import concatenate
+from signalfire.cameras.recordings.segment_writer import record
+from signalfire.cameras.workers.messages import SegmentReport
 from signalfire.core.errors import Conflict
 from signalfire.video.decode import SourceError
 from tests.cameras.media import corrupt_file, moving_square, write_video

@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from signalfire.cameras import ingest, retention, storage
-from signalfire.cameras.messages import Detection
 from signalfire.cameras.models import Segment
+from signalfire.cameras.recordings import retention, storage
+from signalfire.cameras.workers import ingest
+from signalfire.cameras.workers.messages import RuleFiredReport
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.permissions import Role
 from signalfire.core.db import transaction
@@ -172,10 +173,10 @@ def test_event_mode_keeps_only_footage_near_events(
     starts = [base, base + timedelta(minutes=2), base + timedelta(minutes=4)]
     ids = store_segments(runtime, camera["id"], source, starts)
     with transaction(runtime.sessions) as db:
-        ingest.record_detection(
+        ingest.record_camera_event(
             db,
             runtime.settings.data_dir,
-            Detection(
+            RuleFiredReport(
                 camera_id=camera["id"],
                 rule="gate",
                 kind="line_crossing",

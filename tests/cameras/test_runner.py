@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from signalfire.cameras.messages import CameraJob, Detection, HealthReport, Message
-from signalfire.cameras.privacy import FaceBlur
-from signalfire.cameras.runner import CameraRunner
+from signalfire.cameras.workers.messages import CameraJob, HealthReport, Message, RuleFiredReport
+from signalfire.cameras.workers.privacy import FaceBlur
+from signalfire.cameras.workers.runner import CameraRunner
 from tests.cameras.media import astronaut_scene, decode_jpeg
 from tests.cameras.scenes import UNREACHABLE, broken_video, crossing_video
 from tests.cameras.support import LINE_RULE, wait_for
@@ -48,8 +48,8 @@ class Collector:
     def health(self) -> list[HealthReport]:
         return [m for m in self.of(HealthReport) if isinstance(m, HealthReport)]
 
-    def detections(self) -> list[Detection]:
-        return [m for m in self.of(Detection) if isinstance(m, Detection)]
+    def detections(self) -> list[RuleFiredReport]:
+        return [m for m in self.of(RuleFiredReport) if isinstance(m, RuleFiredReport)]
 
 
 def test_an_unreachable_source_is_retried_with_growing_waits(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_events_carry_a_picture_with_the_face_blurred(tmp_path: Path) -> None:
         )
     finally:
         runner.stop()
-    detections = [d for d in sink.of(Detection) if isinstance(d, Detection)]
+    detections = [d for d in sink.of(RuleFiredReport) if isinstance(d, RuleFiredReport)]
     assert [(d.rule, d.kind) for d in detections] == [("gate", "line_crossing")]
     assert detections[0].boxes
     assert detections[0].boxes[0][1] > 350

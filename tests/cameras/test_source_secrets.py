@@ -8,9 +8,9 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from signalfire.cameras import ingest
-from signalfire.cameras.messages import HealthReport
-from signalfire.cameras.sources import mask, mask_text
+from signalfire.cameras.registry.sources import mask, mask_text
+from signalfire.cameras.workers import ingest
+from signalfire.cameras.workers.messages import HealthReport
 from signalfire.core.db import transaction
 from signalfire.core.runtime import Runtime
 from signalfire.video.decode import SourceError, open_source

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from signalfire.cameras.local_pool import LocalPool
-from signalfire.cameras.supervisor import Supervisor
+from signalfire.cameras.workers.local_pool import LocalPool
+from signalfire.cameras.workers.supervisor import Supervisor
 from signalfire.core.runtime import Runtime
 from tests.cameras.media import astronaut_scene, decode_jpeg
 from tests.cameras.scenes import UNREACHABLE, broken_video, crossing_video

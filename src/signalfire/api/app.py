@@ -19,8 +19,8 @@ from signalfire.api import audit, console, live, ops, problems, roads
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
 from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit, SecurityHeaders
-from signalfire.cameras import server as cameras_server
-from signalfire.cameras.router import router as cameras_router
+from signalfire.cameras.registry.router import router as cameras_router
+from signalfire.cameras.workers import server as cameras_server
 from signalfire.core.config import Settings, get_settings
 from signalfire.core.group_commit import GroupCommit
 from signalfire.core.runtime import Runtime, build_runtime

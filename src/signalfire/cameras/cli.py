@@ -14,8 +14,8 @@ import typer
 from pydantic import ValidationError
 
 from signalfire.accounts import service as accounts
-from signalfire.cameras import service
-from signalfire.cameras.schemas import CameraCreate
+from signalfire.cameras.registry import service
+from signalfire.cameras.registry.schemas import CameraCreate
 from signalfire.core.auth.actor import Actor
 from signalfire.core.cli_support import fail, runtime, unit_of_work
 from signalfire.core.logging import configure as configure_logging
@@ -118,7 +118,7 @@ def work(
     on another machine (sharing the database and data directory) with
     ``video.workers = 0`` on the server, or to use a Ray cluster.
     """
-    from signalfire.cameras.server import supervise
+    from signalfire.cameras.workers.server import supervise
 
     rt = runtime()
     configure_logging(rt.settings.log)

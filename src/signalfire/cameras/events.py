@@ -1,7 +1,7 @@
-"""Events of the cameras domain.
+"""Bus events of the cameras domain.
 
-Registry changes, holds and exports are audited; health changes and analysis events are
-telemetry for the console (the alert an analysis event raises is audited by the alerts
+Registry changes, holds and exports are audited; health changes and stored camera events
+are telemetry for the console (the alert a camera event raises is audited by the alerts
 domain).
 """
 
@@ -30,7 +30,7 @@ class CameraHealthChanged(Event):
 
 
 class CameraEventDetected(Event):
-    """The analysis of a camera fired a rule (a line crossed, a zone entered)."""
+    """A camera event was stored: the analysis fired a rule (a line crossed, a zone entered)."""
 
     topic: ClassVar[str] = "camera.event"
     audited: ClassVar[bool] = False

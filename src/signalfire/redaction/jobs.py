@@ -22,7 +22,7 @@ from typing import Literal
 import cv2
 from sqlalchemy.orm import Session, sessionmaker
 
-from signalfire.cameras import exports, storage
+from signalfire.cameras.recordings import exports, storage
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.db import transaction

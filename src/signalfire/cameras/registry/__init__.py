@@ -1,0 +1,1 @@
+"""The camera registry: cameras, their health, source URLs, HTTP routes, camera events."""

@@ -1,0 +1,2 @@
+"""Analysis workers: the supervisor, local and Ray pools, the worker process and runner,
+the worker messages, retry back-off, and the ingest that stores what workers report."""
