@@ -21,7 +21,6 @@ import os
 import tempfile
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 import av
@@ -117,7 +116,7 @@ def install(directory: Path, clip: Path) -> Runtime:
 
 async def signalfire_latencies(rt: Runtime) -> list[float]:
     """Seconds from frame decode to ``alert.changed`` at a bus subscriber."""
-    subscription = rt.bus.subscribe(AlertChanged.topic, maxsize=10_000)
+    subscription = rt.bus.subscribe(AlertChanged, maxsize=10_000)
     stop = threading.Event()
     worker = threading.Thread(target=supervise, args=(rt, stop), daemon=True)
     worker.start()
@@ -128,7 +127,7 @@ async def signalfire_latencies(rt: Runtime) -> list[float]:
             arrived = time.time()
             assert isinstance(event, AlertChanged)
             if event.change == "raised":
-                frame_time = datetime.fromisoformat(event.alert["occurred_at"]).timestamp()
+                frame_time = event.alert.occurred_at.timestamp()
                 latencies.append(arrived - frame_time)
     finally:
         stop.set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from signalfire.api.live import LiveHub
 from signalfire.core.auth.permissions import Role
 from signalfire.core.runtime import Runtime
 from tests.conftest import PASSWORD, World, bearer
+from tests.units.support import ok, unit
 
 
 @pytest.fixture
@@ -107,6 +109,33 @@ def test_the_snapshot_holds_the_alerts_inbox_and_new_alerts_follow(
         delta = next_delta(socket, "alert.changed")
         assert (delta["data"]["alert"]["id"], delta["data"]["change"]) == (fresh, "raised")
         assert delta["seq"] > snapshot["seq"]
+
+
+def test_a_position_delta_is_the_report_as_sent_with_who_may_see_it(
+    client: TestClient, world: World
+) -> None:
+    fire = world.agency("AVL")
+    viewer = world.token(world.user("avl.disp", fire, [Role.DISPATCHER], password=None))
+    boss = world.token(world.user("avl.boss", fire, [Role.SUPERVISOR], password=None))
+    terminal = world.token(world.user("avl.term", fire, [Role.UNIT_TERMINAL], password=None))
+    engine = unit(client, bearer(boss), "E1")
+    sent = (datetime.now(UTC) - timedelta(minutes=1)).astimezone(timezone(timedelta(hours=2)))
+    report = {"unit_id": engine["id"], "lat": 60.17, "lon": 24.94, "heading": 90.0, "speed": 12.5}
+    with client.websocket_connect(f"/api/live?token={viewer}") as socket:
+        assert socket.receive_json()["type"] == "snapshot"
+        body = report | {"time": sent.isoformat()}
+        ok(client.post("/api/positions", json=body, headers=bearer(terminal)))
+        delta = next_delta(socket, "unit.moved")
+    assert delta["data"] == {
+        "unit_id": engine["id"],
+        "agency_id": fire.id,
+        "shared_with": [],
+        "lat": 60.17,
+        "lon": 24.94,
+        "heading": 90.0,
+        "speed": 12.5,
+        "time": sent.isoformat(),
+    }
 
 
 def test_resume_after_a_dropped_connection_loses_and_repeats_nothing(

@@ -50,7 +50,7 @@ def test_items_go_together_and_a_breaking_one_fails_alone(runtime: Runtime) -> N
         return _note_all(db, items)
 
     async def scenario() -> tuple[list[int | BaseException], list[int]]:
-        heard = runtime.bus.subscribe("test.noted")
+        heard = runtime.bus.subscribe(Noted)
         outcomes: list[int | BaseException] = await asyncio.gather(
             *(writer.run(counted, n) for n in range(1, 25)), return_exceptions=True
         )
@@ -114,7 +114,7 @@ def test_a_failed_commit_fails_every_item_of_its_batch(runtime: Runtime) -> None
 
 def test_savepoints_neither_audit_nor_publish_before_the_commit(runtime: Runtime) -> None:
     async def scenario() -> list[int]:
-        heard = runtime.bus.subscribe("test.noted")
+        heard = runtime.bus.subscribe(Noted)
 
         def work() -> None:
             with transaction(runtime.sessions) as db:

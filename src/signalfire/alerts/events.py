@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from signalfire.alerts.schemas import AlertRead
 from signalfire.core.events import Event
 
 
@@ -11,5 +12,5 @@ class AlertChanged(Event):
     """An alert arrived, was promoted or dismissed; carries its full state."""
 
     topic: ClassVar[str] = "alert.changed"
-    alert: dict[str, Any]
+    alert: AlertRead
     change: str

@@ -126,7 +126,7 @@ def _announce(db: Session, actor: Actor, alert: Alert, change: str) -> None:
             agency_id=alert.agency_id,
             record_type="alert",
             record_id=str(alert.id),
-            alert=read(alert).model_dump(mode="json"),
+            alert=read(alert),
             change=change,
         ),
     )

@@ -22,25 +22,30 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from signalfire.alerts import service as alerts
+from signalfire.alerts.events import AlertChanged
 from signalfire.api.deps import authenticate, get_runtime, requires_on_socket, unit_of_work
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import Unauthorized
 from signalfire.core.events import Event, EventBus, SubscriptionOverflow
+from signalfire.dispatch.events import AssignmentEnded, UnitAssigned
 from signalfire.incidents import service as incidents
+from signalfire.incidents.events import IncidentChanged
 from signalfire.incidents.schemas import IncidentRead
 from signalfire.units import service as units
+from signalfire.units.events import UnitChanged, UnitsMoved
 from signalfire.units.schemas import UnitRead
 
 log = logging.getLogger("signalfire.live")
 
-LIVE_TOPICS = (
-    "incident.changed",
-    "unit.changed",
-    "unit.moved",
-    "dispatch.assigned",
-    "dispatch.ended",
-    "alert.changed",
+#: The events the stream carries; each delta is named by its event's ``topic``.
+LIVE_EVENTS: tuple[type[Event], ...] = (
+    IncidentChanged,
+    UnitChanged,
+    UnitsMoved,
+    UnitAssigned,
+    AssignmentEnded,
+    AlertChanged,
 )
 CLOSE_TOO_SLOW = 4008
 CLOSE_SIGNED_OUT = 4401
@@ -75,7 +80,7 @@ class Client:
 def _deltas(event: Event) -> Iterator[tuple[str, frozenset[int], dict[str, Any]]]:
     """Split an event into what each audience may see (positions per unit)."""
     body = event.payload()
-    if event.topic == "unit.moved":
+    if isinstance(event, UnitsMoved):
         for position in body["positions"]:
             agencies = frozenset([position["agency_id"], *position["shared_with"]])
             yield event.topic, agencies, position
@@ -98,7 +103,7 @@ class LiveHub:
         """Consume the bus until cancelled. If the hub itself falls behind, it starts a
         new epoch: every client is told to reconnect and gets a fresh snapshot."""
         while True:
-            subscription = self.bus.subscribe(*LIVE_TOPICS, maxsize=100_000)
+            subscription = self.bus.subscribe(*LIVE_EVENTS, maxsize=100_000)
             try:
                 async for event in subscription:
                     self.publish(event)

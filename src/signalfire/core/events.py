@@ -38,7 +38,9 @@ class ActorRef(BaseModel):
 
 
 class Event(BaseModel):
-    """Base of every event. Subclasses set ``topic`` and add their own fields."""
+    """Base of every event. Subclasses set ``topic`` (the event's name in the audit trail
+    and on the live stream) and add their own fields, typed (pydantic models, no bare
+    dicts); subscribers choose events by class."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -68,26 +70,46 @@ class Event(BaseModel):
 TransactionListener = Callable[[Session, Sequence[Event]], None]
 
 
+class SubscriptionOverflow(RuntimeError):
+    """A subscriber fell so far behind that events were dropped."""
+
+
+class Subscription(Protocol):
+    """What a subscriber holds: the events it asked for, oldest first; ``close()`` when done.
+
+    Iterating (``async for``) or :meth:`get` raises :class:`SubscriptionOverflow` once
+    events were dropped because the subscriber fell behind.
+    """
+
+    def __aiter__(self) -> Subscription:
+        """The subscription itself, as an async iterator of events."""
+
+    async def __anext__(self) -> Event:
+        """The next event, waiting as long as it takes."""
+
+    async def get(self, timeout: float) -> Event:
+        """The next event, waiting at most ``timeout`` seconds (``TimeoutError`` after)."""
+
+    def close(self) -> None:
+        """Stop receiving events."""
+
+
 class EventBus(Protocol):
     """Publish/subscribe, in one process or across replicas (NATS JetStream later)."""
 
     def publish(self, event: Event) -> None:
         """Deliver ``event`` to subscribers; thread-safe, never blocks."""
 
-    def subscribe(self, *topics: str, maxsize: int = 1000) -> Subscription:
-        """Receive events of ``topics`` (all when none given), from now on."""
+    def subscribe(self, *kinds: type[Event], maxsize: int = 1000) -> Subscription:
+        """Receive events of the classes ``kinds`` (all when none given), from now on."""
 
 
-class SubscriptionOverflow(RuntimeError):
-    """A subscriber fell so far behind that events were dropped."""
+class InProcessSubscription:
+    """An async iterator of events for one subscriber of :class:`InProcessBus`."""
 
-
-class Subscription:
-    """An async iterator of events for one subscriber; ``close()`` when done."""
-
-    def __init__(self, bus: InProcessBus, topics: frozenset[str], maxsize: int) -> None:
+    def __init__(self, bus: InProcessBus, kinds: tuple[type[Event], ...], maxsize: int) -> None:
         self._bus = bus
-        self.topics = topics
+        self.kinds = kinds
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
         self._loop = asyncio.get_running_loop()
         self._lock = threading.Lock()
@@ -96,8 +118,8 @@ class Subscription:
         self.overflowed = False
 
     def wants(self, event: Event) -> bool:
-        """Whether this subscription asked for the event's topic."""
-        return not self.topics or event.topic in self.topics
+        """Whether this subscription asked for the event's class (or one it derives from)."""
+        return not self.kinds or isinstance(event, self.kinds)
 
     def offer(self, event: Event) -> None:
         """Queue ``event`` from any thread.
@@ -126,7 +148,7 @@ class Subscription:
         """Stop receiving events."""
         self._bus.unsubscribe(self)
 
-    def __aiter__(self) -> Subscription:
+    def __aiter__(self) -> InProcessSubscription:
         return self
 
     async def __anext__(self) -> Event:
@@ -144,7 +166,7 @@ class InProcessBus:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscriptions: list[Subscription] = []
+        self._subscriptions: list[InProcessSubscription] = []
 
     def publish(self, event: Event) -> None:
         """Deliver ``event`` to every matching subscription."""
@@ -153,14 +175,15 @@ class InProcessBus:
         for subscription in targets:
             subscription.offer(event)
 
-    def subscribe(self, *topics: str, maxsize: int = 1000) -> Subscription:
-        """Subscribe from inside a running event loop."""
-        subscription = Subscription(self, frozenset(topics), maxsize)
+    def subscribe(self, *kinds: type[Event], maxsize: int = 1000) -> InProcessSubscription:
+        """Subscribe to events of ``kinds`` (all when none given), from inside a running
+        event loop."""
+        subscription = InProcessSubscription(self, kinds, maxsize)
         with self._lock:
             self._subscriptions.append(subscription)
         return subscription
 
-    def unsubscribe(self, subscription: Subscription) -> None:
+    def unsubscribe(self, subscription: InProcessSubscription) -> None:
         """Forget ``subscription``; unknown ones are ignored."""
         with self._lock:
             if subscription in self._subscriptions:

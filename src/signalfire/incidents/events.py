@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from signalfire.core.events import Event
+from signalfire.incidents.schemas import IncidentRead
 
 
 class IncidentChanged(Event):
     """An incident was created or changed; carries its full state for live views."""
 
     topic: ClassVar[str] = "incident.changed"
-    incident: dict[str, Any]
+    incident: IncidentRead
     change: str
 
 

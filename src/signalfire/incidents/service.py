@@ -390,14 +390,14 @@ def announce(*, db: Session, actor: Actor, incident: Incident, change: str) -> d
     """Publish the incident's current state (after the transaction commits); returns
     that state (``IncidentRead``, JSON-ready)."""
     db.flush()
-    state = IncidentRead.model_validate(incident).model_dump(mode="json")
+    state = IncidentRead.model_validate(incident)
     emit(
         db,
         events.IncidentChanged(
             **envelope(actor=actor, incident=incident), incident=state, change=change
         ),
     )
-    return state
+    return state.model_dump(mode="json")
 
 
 def require_open(*, incident: Incident) -> Incident:

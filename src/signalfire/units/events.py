@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from signalfire.core.events import Event
+from signalfire.units.schemas import PositionUpdate, UnitRead
 
 
 class StationCreated(Event):
@@ -16,7 +17,7 @@ class UnitChanged(Event):
     """A unit was created or its record or status changed; carries its full state."""
 
     topic: ClassVar[str] = "unit.changed"
-    unit: dict[str, Any]
+    unit: UnitRead
     change: str
 
 
@@ -25,4 +26,4 @@ class UnitsMoved(Event):
 
     topic: ClassVar[str] = "unit.moved"
     audited: ClassVar[bool] = False
-    positions: list[dict[str, Any]]
+    positions: list[PositionUpdate]

@@ -99,6 +99,7 @@ def ingest(*, db: Session, actor: Actor, reports: list[PositionReport]) -> Posit
             events.UnitsMoved(
                 actor=actor.ref(),
                 agency_id=actor.agency_id,
+                # Plain values, made PositionUpdate in one pass (cheaper than a model each).
                 positions=[
                     {
                         "unit_id": r.unit_id,

@@ -112,6 +112,19 @@ class PositionRead(ResponseBody):
     received_at: datetime
 
 
+class PositionUpdate(ResponseBody):
+    """A unit's newest position as the live stream announces it, with who may see it."""
+
+    unit_id: int
+    agency_id: int
+    shared_with: list[int]
+    lat: float
+    lon: float
+    heading: float | None
+    speed: float | None
+    time: str = Field(description="When, ISO 8601 with the offset the unit reported.")
+
+
 class PositionResult(ResponseBody):
     accepted: int
     duplicates: int

@@ -182,7 +182,7 @@ def _changed(db: Session, actor: Actor, unit: Unit, change: str) -> None:
             audience=unit.shared_with,
             record_type="unit",
             record_id=str(unit.id),
-            unit=UnitRead.model_validate(unit).model_dump(mode="json"),
+            unit=UnitRead.model_validate(unit),
             change=change,
         ),
     )
