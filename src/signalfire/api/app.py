@@ -15,7 +15,7 @@ import signalfire
 from signalfire.accounts.router import auth_router
 from signalfire.accounts.router import router as accounts_router
 from signalfire.alerts.router import router as alerts_router
-from signalfire.api import audit, console, live, ops, problems, roads
+from signalfire.api import audit, console, live, ops, problems
 from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
 from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit, SecurityHeaders
@@ -28,6 +28,7 @@ from signalfire.dispatch.router import router as dispatch_router
 from signalfire.dna.router import router as dna_router
 from signalfire.incidents.router import router as incidents_router
 from signalfire.redaction.router import router as redaction_router
+from signalfire.roads.router import router as roads_router
 from signalfire.units import retention
 from signalfire.units.router import router as units_router
 
@@ -88,7 +89,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         units_router,
         dispatch_router,
         live.router,
-        roads.router,
+        roads_router,
         alerts_router,
         dna_router,
         redaction_router,

@@ -1,1 +1,2 @@
-"""Roads domain: the road network the platform routes and geocodes on, over pure ``geo``."""
+"""Roads domain: closures, coverage, geocoding and the base map over pure ``geo``
+(the road network the platform routes and geocodes on)."""
