@@ -2,10 +2,10 @@
 
 Profiles are drawn from the NIST 1036 allele frequencies (the shared data folder, read by
 the product's own CSV importer) at the CODIS 20 core loci and held in
-:class:`signalfire.dna.index.ProfileIndex`. Timed: a high-stringency search for a stored
+:class:`signalfire.strstats.index.ProfileIndex`. Timed: a high-stringency search for a stored
 profile, a moderate search for a stored profile with three loci dropped and one allele
 dropped out, and a full-sibling kinship scan keeping the top 100; each prefilter result
-then goes through the pure ranking (:func:`signalfire.dna.search.search`).
+then goes through the pure ranking (:func:`signalfire.strstats.search.search`).
 
 Peer in the same run: a plain numpy scan that compares all 20 columns of every row
 (``(codes == query) | (codes == 0)`` and a row-wise ``all``), the obvious vectorised way.
@@ -28,11 +28,11 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.harness import machine, record
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.importer import parse_profiles
-from signalfire.dna.index import KinshipHit, ProfileIndex, genotype_code
-from signalfire.dna.loci import CODIS_CORE
-from signalfire.dna.search import Hit, SearchProfile, search
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.importer import parse_profiles
+from signalfire.strstats.index import KinshipHit, ProfileIndex, genotype_code
+from signalfire.strstats.loci import CODIS_CORE
+from signalfire.strstats.search import Hit, SearchProfile, search
 
 NIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "dna" / "nist1036"
 REPEATS = 5
@@ -158,7 +158,7 @@ Command: `.venv/bin/python -m bench.dna_search` ({machine()}, pinned to one core
 1-minute load average {load:.2f} when it finished).
 
 {count:,} simulated profiles at the CODIS 20 core loci, alleles drawn from the NIST 1036
-frequencies, in `signalfire.dna.index.ProfileIndex` (one `uint16` genotype code per locus:
+frequencies, in `signalfire.strstats.index.ProfileIndex` (one `uint16` genotype code per locus:
 {index.nbytes / 2**20:,.0f} MiB; process peak RSS {peak_mib:,.0f} MiB; simulating the
 profiles took {build_s:.1f} s). Median of {REPEATS} runs; each search includes the pure
 ranking of what the prefilter keeps.

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from signalfire.accounts.models import Agency
 from signalfire.core.auth.permissions import Role
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.profiles import allele_order
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.profiles import allele_order
 from tests.conftest import World, bearer
 
 Headers = dict[str, str]

@@ -14,13 +14,13 @@ from signalfire.core.audit.chain import content_hash
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.runtime import Runtime
 from signalfire.dna import service
-from signalfire.dna.frequencies import FrequencyTable
 from signalfire.dna.models import DnaProfile
-from signalfire.dna.records import profile_digest
-from signalfire.dna.stats import match_probability
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.records import profile_digest
+from signalfire.strstats.stats import match_probability
 from tests.conftest import Clock, World
-from tests.dna import nist
 from tests.dna.support import CASE, Lab, frequency_csv, lab, wide_csv
+from tests.strstats import nist
 from tests.units.support import ok
 
 PEOPLE = dict(itertools.islice(nist.read_csv().items(), 6))

@@ -15,12 +15,12 @@ from signalfire.cli import app
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.permissions import Role
 from signalfire.core.runtime import Runtime
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.kinship import kinship_index
-from signalfire.dna.stats import match_probability
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.kinship import kinship_index
+from signalfire.strstats.stats import match_probability
 from tests.conftest import Clock, World
-from tests.dna import nist
 from tests.dna.support import frequency_csv, wide_csv
+from tests.strstats import nist
 
 PEOPLE = dict(list(nist.read_csv().items())[:40])
 PERSONS = {sample: person for sample, (_pop, person) in PEOPLE.items()}

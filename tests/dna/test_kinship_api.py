@@ -15,11 +15,11 @@ from signalfire.core.audit.chain import content_hash
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.permissions import Role
 from signalfire.core.runtime import Runtime
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.kinship import kinship_index
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.kinship import kinship_index
 from tests.conftest import Clock, World
-from tests.dna import nist
 from tests.dna.support import CASE, WHY, Lab, colleague, frequency_csv, lab, wide_csv
+from tests.strstats import nist
 from tests.units.support import ok
 
 Person = dict[str, tuple[str, str]]

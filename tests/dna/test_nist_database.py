@@ -11,21 +11,21 @@ from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.auth.permissions import Role
 from signalfire.core.db import transaction
 from signalfire.core.runtime import Runtime
-from signalfire.dna import search as matching
-from signalfire.dna import searching, service
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.index import ProfileIndex
-from signalfire.dna.loci import CODIS_CORE
+from signalfire.dna import search_service, service
 from signalfire.dna.schemas import ProfileImport
-from signalfire.dna.stats import match_probability
+from signalfire.strstats import search as matching
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.index import ProfileIndex
+from signalfire.strstats.loci import CODIS_CORE
+from signalfire.strstats.stats import match_probability
 from tests.conftest import Clock, World
-from tests.dna import nist
+from tests.strstats import nist
 
 WHY = Justification(purpose="database validation", case_number="VAL-2026-1")
 
 
 @pytest.fixture
-def stored(runtime: Runtime, world: World, frozen_clock: Clock) -> list[searching.Stored]:
+def stored(runtime: Runtime, world: World, frozen_clock: Clock) -> list[search_service.Stored]:
     """All 1,036 NIST profiles, imported from the shared ``genotypes.csv`` as it is."""
     agency = world.agency("LAB", kind="police")
     user = world.user("lab.dna", agency, [Role.DNA_ANALYST], password=None)
@@ -37,7 +37,7 @@ def stored(runtime: Runtime, world: World, frozen_clock: Clock) -> list[searchin
     assert (report.accepted, report.rejected, report.ignored_columns) == (1036, [], ["pop"])
     with runtime.sessions() as db:
         keys = [p.id for p in report.profiles]
-        return searching.stored_profiles(db, agency_id=agency.id, keys=keys)
+        return search_service.stored_profiles(db, agency_id=agency.id, keys=keys)
 
 
 def dropped(profile: matching.SearchProfile) -> matching.SearchProfile:
@@ -49,7 +49,9 @@ def dropped(profile: matching.SearchProfile) -> matching.SearchProfile:
     return matching.SearchProfile(None, profile.specimen_id, loci)
 
 
-def test_the_stored_profiles_are_the_published_genotypes(stored: list[searching.Stored]) -> None:
+def test_the_stored_profiles_are_the_published_genotypes(
+    stored: list[search_service.Stored],
+) -> None:
     published = nist.read_csv()
     assert len(stored) == 1036
     for entry in stored:
@@ -57,7 +59,7 @@ def test_the_stored_profiles_are_the_published_genotypes(stored: list[searching.
 
 
 def test_every_profile_finds_itself_at_high_stringency_and_nothing_else(
-    stored: list[searching.Stored],
+    stored: list[search_service.Stored],
 ) -> None:
     profiles = [entry.profile for entry in stored]
     for profile in profiles:
@@ -65,7 +67,9 @@ def test_every_profile_finds_itself_at_high_stringency_and_nothing_else(
         assert [hit.profile.key for hit in hits] == [profile.key], profile.specimen_id
 
 
-def test_a_partial_profile_is_found_at_moderate_stringency(stored: list[searching.Stored]) -> None:
+def test_a_partial_profile_is_found_at_moderate_stringency(
+    stored: list[search_service.Stored],
+) -> None:
     profiles = [entry.profile for entry in stored]
     for profile in profiles:
         partial = dropped(profile)
@@ -75,7 +79,7 @@ def test_a_partial_profile_is_found_at_moderate_stringency(stored: list[searchin
         assert [hit.profile.key for hit in hits] == [profile.key], profile.specimen_id
 
 
-def test_the_index_prefilter_finds_the_same_hits(stored: list[searching.Stored]) -> None:
+def test_the_index_prefilter_finds_the_same_hits(stored: list[search_service.Stored]) -> None:
     """Through the columnar index (what the service searches): itself at high stringency,
     the source of a partial profile at moderate stringency, and nothing else."""
     profiles = [entry.profile for entry in stored]
@@ -89,7 +93,7 @@ def test_the_index_prefilter_finds_the_same_hits(stored: list[searching.Stored])
             assert [hit.profile.key for hit in hits] == [profile.key], profile.specimen_id
 
 
-def test_self_matches_carry_the_match_probability_lr(stored: list[searching.Stored]) -> None:
+def test_self_matches_carry_the_match_probability_lr(stored: list[search_service.Stored]) -> None:
     published = nist.read_csv()
     table = FrequencyTable.from_genotypes(nist.population(published, "Cauc"))
     profiles = [entry.profile for entry in stored]

@@ -21,13 +21,14 @@ from signalfire.cli import app
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.db import READ_ONLY
 from signalfire.core.runtime import Runtime
-from signalfire.dna import frequency_service, importer, service
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.limits import MAX_CSV_COLUMNS
+from signalfire.dna import frequency_service, service
 from signalfire.dna.models import DnaFrequencyTable, DnaProfile
+from signalfire.strstats import importer
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.limits import MAX_CSV_COLUMNS
 from tests.conftest import Clock, World
-from tests.dna import nist
 from tests.dna.support import Lab, frequency_csv, lab, wide_csv
+from tests.strstats import nist
 from tests.units.support import ok
 
 PROFILES = "/api/dna/profiles/import"

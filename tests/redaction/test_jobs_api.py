@@ -74,6 +74,14 @@ def test_job_review_export_download_audited(
     image = cv2.imdecode(np.frombuffer(jpeg.content, np.uint8), cv2.IMREAD_COLOR)
     assert image is not None
     assert black_share(np.asarray(image, np.uint8), face) >= 0.95
+    fps = review["fps"]
+    by_time = client.get(f"/api/redactions/{job}/preview", params={"t": 10 / fps}, headers=operator)
+    assert by_time.content == jpeg.content  # the same frame, named by its time
+    for both_or_neither in ({"t": 0.1, "frame": 1}, {}):
+        refused = client.get(
+            f"/api/redactions/{job}/preview", params=both_or_neither, headers=operator
+        )
+        assert refused.status_code == 422, refused.text
 
     edits = {"whole_frames": [{"start_frame": 0, "end_frame": 2}]}
     late = {"whole_frames": [{"start_frame": 30, "end_frame": 31}]}

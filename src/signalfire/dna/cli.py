@@ -25,12 +25,7 @@ from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.auth.permissions import Perm, Role
 from signalfire.core.cli_support import fail, runtime, unit_of_work
 from signalfire.core.errors import DomainError
-from signalfire.dna import frequency_service, identification, searching, service
-from signalfire.dna.frequencies import FrequencyTable, read_frequency_csv
-from signalfire.dna.importer import ImportFormatError, parse_profiles
-from signalfire.dna.kinship import ibd_coefficients, locus_kinship_index
-from signalfire.dna.profiles import Genotype, canonical_profile, frequency_lookup, shared_loci
-from signalfire.dna.records import INDEXES, SEX_LOCI
+from signalfire.dna import frequency_service, identification, search_service, service
 from signalfire.dna.report import lr_text
 from signalfire.dna.schemas import (
     DviRequest,
@@ -39,7 +34,12 @@ from signalfire.dna.schemas import (
     ProfileImport,
     SearchRequest,
 )
-from signalfire.dna.stats import genotype_match_probability
+from signalfire.strstats.frequencies import FrequencyTable, read_frequency_csv
+from signalfire.strstats.importer import ImportFormatError, parse_profiles
+from signalfire.strstats.kinship import ibd_coefficients, locus_kinship_index
+from signalfire.strstats.profiles import Genotype, canonical_profile, frequency_lookup, shared_loci
+from signalfire.strstats.records import INDEXES, SEX_LOCI
+from signalfire.strstats.stats import genotype_match_probability
 
 app = typer.Typer(
     help="Forensic DNA: import profiles, search, statistics, kinship, DVI.",
@@ -151,7 +151,9 @@ def search(
     with unit_of_work(runtime()) as db:
         actor = _actor(db, as_user, Perm.DNA_SEARCH)
         why = Justification(purpose, case)
-        profile = service.get_by_specimen(db, service.agency_of(actor), specimen)
+        profile = service.get_by_specimen(
+            db=db, agency_id=service.agency_of(actor), specimen_id=specimen
+        )
         data = SearchRequest.model_validate(
             {
                 "profile_id": profile.id,
@@ -160,8 +162,8 @@ def search(
                 "frequency_table": table,
             }
         )
-        result = searching.search(db=db, actor=actor, why=why, data=data)
-        html = searching.report(db=db, actor=actor, why=why, data=data) if report else None
+        result = search_service.search(db=db, actor=actor, why=why, data=data)
+        html = search_service.report(db=db, actor=actor, why=why, data=data) if report else None
     grid = Table(title=f"{len(result.candidates)} candidate(s) of {result.searched} compared")
     for column in ("specimen", "index", "case", "shared loci", "LR"):
         grid.add_column(column)

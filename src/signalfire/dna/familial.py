@@ -4,7 +4,7 @@ An administrator switches the agency's familial search on (audited, with a reaso
 DNA supervisor approves one run for a case and a stored query specimen, for a limited
 time; an analyst other than the approver runs it, stating that case. The run ranks the
 agency's single-source profiles (offenders and arrestees by default) by kinship index with
-the query (:meth:`~signalfire.dna.index.ProfileIndex.kinship_scan`), with the per-locus
+the query (:meth:`~signalfire.strstats.index.ProfileIndex.kinship_scan`), with the per-locus
 breakdown of each lead, and is audited with its parameters and the hash of its result.
 """
 
@@ -21,14 +21,9 @@ from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.errors import Conflict, Forbidden, Invalid, NotFound
 from signalfire.core.events import emit
 from signalfire.dna.events import DnaFamilialApproved, DnaFamilialSearched, DnaFamilialSwitched
-from signalfire.dna.frequencies import FrequencyTable
 from signalfire.dna.frequency_service import frequency_table
-from signalfire.dna.index import KinshipHit
-from signalfire.dna.indexing import agency_settings, profile_index
-from signalfire.dna.kinship import ibd_coefficients, locus_kinship_index
+from signalfire.dna.index_service import agency_settings, profile_index
 from signalfire.dna.models import DnaAgencySettings, DnaFamilialApproval, DnaProfile
-from signalfire.dna.profiles import Genotype, canonical_profile, frequency_lookup
-from signalfire.dna.records import SEX_LOCI
 from signalfire.dna.schemas import (
     FamilialApprovalCreate,
     FamilialApprovalRead,
@@ -40,6 +35,11 @@ from signalfire.dna.schemas import (
     KinshipLocusRead,
 )
 from signalfire.dna.service import RECORD, agency_of, case_of, get_by_specimen, result_digest
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.index import KinshipHit
+from signalfire.strstats.kinship import ibd_coefficients, locus_kinship_index
+from signalfire.strstats.profiles import Genotype, canonical_profile, frequency_lookup
+from signalfire.strstats.records import SEX_LOCI
 
 
 def _settings_view(row: DnaAgencySettings) -> FamilialSettingsRead:
@@ -82,7 +82,7 @@ def approve(*, db: Session, actor: Actor, data: FamilialApprovalCreate) -> Famil
             "familial search is switched off for this agency; an administrator "
             "switches it on first (PUT /api/dna/familial/settings)"
         )
-    get_by_specimen(db, agency_id, data.specimen_id)
+    get_by_specimen(db=db, agency_id=agency_id, specimen_id=data.specimen_id)
     now = clock.now()
     row = DnaFamilialApproval(
         agency_id=agency_id,
@@ -200,7 +200,7 @@ def search(
     """Rank the agency's single-source profiles by kinship index with the approved query."""
     agency_id, case = agency_of(actor), case_of(why)
     approval = _approval(db, actor, agency_id, case, data.approval_id)
-    query_row = get_by_specimen(db, agency_id, approval.specimen_id)
+    query_row = get_by_specimen(db=db, agency_id=agency_id, specimen_id=approval.specimen_id)
     if query_row.mixture:
         raise Invalid("familial search needs a single-source query profile", field="approval_id")
     query = _genotypes(query_row)

@@ -12,9 +12,9 @@ from signalfire.core.auth.actor import Actor
 from signalfire.core.errors import Conflict, Invalid, NotFound
 from signalfire.core.events import emit
 from signalfire.dna.events import DnaFrequenciesImported
-from signalfire.dna.frequencies import FrequencyTable, read_frequency_csv
 from signalfire.dna.models import DnaFrequencyTable
 from signalfire.dna.schemas import FrequencyImport, FrequencyTableRead
+from signalfire.strstats.frequencies import FrequencyTable, read_frequency_csv
 
 
 def _agency(actor: Actor) -> int:

@@ -3,7 +3,7 @@
 A family is stored with its case: a pedigree whose members carry labels, not names, and
 point to reference profiles stored in the ``relative_of_missing_person`` index. A DVI run
 compares every ``unidentified_remains`` profile of the case with every family of the case
-(:func:`signalfire.dna.dvi.dvi_matrix`), and is audited with the hash of its result. A
+(:func:`signalfire.strstats.dvi.dvi_matrix`), and is audited with the hash of its result. A
 reference profile expunged later simply leaves its member untyped.
 """
 
@@ -20,12 +20,9 @@ from signalfire.core import clock
 from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.errors import Conflict, Invalid
 from signalfire.core.events import emit
-from signalfire.dna.dvi import DviCell, Family, dvi_matrix, identifications
 from signalfire.dna.events import DnaFamilyStored, DnaIdentificationRun
 from signalfire.dna.frequency_service import frequency_table
 from signalfire.dna.models import DnaFamily, DnaProfile
-from signalfire.dna.profiles import Genotype
-from signalfire.dna.records import SEX_LOCI
 from signalfire.dna.schemas import (
     DviCellRead,
     DviFamilyRead,
@@ -37,6 +34,9 @@ from signalfire.dna.schemas import (
     FamilyRead,
 )
 from signalfire.dna.service import RECORD, agency_of, case_of, result_digest
+from signalfire.strstats.dvi import DviCell, Family, dvi_matrix, identifications
+from signalfire.strstats.profiles import Genotype
+from signalfire.strstats.records import SEX_LOCI
 
 RELATIVES = "relative_of_missing_person"
 REMAINS = "unidentified_remains"

@@ -1,18 +1,75 @@
-"""The printable match report of a database search: candidates, loci and formulas (HTML)."""
+"""The printable match report of a database search: candidates, loci and formulas (HTML).
+
+The report reads a search result through the read-only shapes below (:class:`ReportLocus`,
+:class:`ReportCandidate`, :class:`ReportResult`), not through the API's schemas: any object
+with these attributes renders, the search service's ``SearchResult`` among them.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 import signalfire
-from signalfire.dna.schemas import CandidateRead, LocusMatchRead, SearchResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class ReportLocus(Protocol):
+    """One locus of a candidate as the report shows it."""
+
+    @property
+    def locus(self) -> str: ...
+    @property
+    def query(self) -> Sequence[str]: ...
+    @property
+    def candidate(self) -> Sequence[str]: ...
+    @property
+    def match(self) -> str: ...
+    @property
+    def lr(self) -> float | None: ...
+
+
+class ReportCandidate(Protocol):
+    """One candidate of the search, with its per-locus values."""
+
+    @property
+    def specimen_id(self) -> str: ...
+    @property
+    def case_number(self) -> str: ...
+    @property
+    def index(self) -> str: ...
+    @property
+    def mixture(self) -> bool: ...
+    @property
+    def shared_loci(self) -> int: ...
+    @property
+    def log10_lr(self) -> float | None: ...
+    @property
+    def loci(self) -> Sequence[ReportLocus]: ...
+
+
+class ReportResult(Protocol):
+    """The search as a whole: its settings and its ranked candidates."""
+
+    @property
+    def stringency(self) -> str: ...
+    @property
+    def min_loci(self) -> int: ...
+    @property
+    def frequency_table(self) -> str | None: ...
+    @property
+    def query_loci(self) -> int: ...
+    @property
+    def searched(self) -> int: ...
+    @property
+    def candidates(self) -> Sequence[ReportCandidate]: ...
 
 
 def lr_text(log10_lr: float | None) -> str:
@@ -40,7 +97,7 @@ def number(value: float | None) -> str:
     return "off-table" if value is None else f"{value:.4g}"
 
 
-def formula(match: LocusMatchRead, candidate: CandidateRead, theta: float = 0.0) -> str:
+def formula(match: ReportLocus, candidate: ReportCandidate, theta: float = 0.0) -> str:
     """Which formula gave a locus its value (see the report's closing section)."""
     if match.lr is None:
         return "not in the frequency table"
@@ -68,7 +125,7 @@ def _environment() -> Environment:
 
 
 def render_match_report(
-    result: SearchResult,
+    result: ReportResult,
     *,
     case_number: str,
     query_label: str,

@@ -7,7 +7,7 @@ profiles require a stated purpose and a case number (``X-Signalfire-Purpose``,
 Uploads (profile and frequency CSVs) are read and checked before the request's
 transaction opens: the caller is signed in through the group commit
 (:func:`~signalfire.api.deps.requires_in_batch`), the file is parsed in a worker thread
-within the limits of :mod:`signalfire.dna.limits`, and only then does the route's
+within the limits of :mod:`signalfire.strstats.limits`, and only then does the route's
 session take the write lock, for the inserts alone.
 """
 
@@ -25,9 +25,7 @@ from signalfire.api.deps import CaseJustified, DbSession, requires, requires_in_
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.schemas import RequestBody
-from signalfire.dna import familial, frequency_service, identification, searching, service
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.importer import ParsedImport
+from signalfire.dna import familial, frequency_service, identification, search_service, service
 from signalfire.dna.schemas import (
     DviRequest,
     DviResult,
@@ -48,6 +46,8 @@ from signalfire.dna.schemas import (
     SearchResult,
     csv_body,
 )
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.importer import ParsedImport
 
 router = APIRouter(prefix="/api/dna", tags=["dna"])
 
@@ -185,7 +185,7 @@ def search_profiles(
     why: CaseJustified,
 ) -> SearchResult:
     """Search your agency's profiles at a stringency; candidates ranked by LR."""
-    return searching.search(db=db, actor=actor, why=why, data=data)
+    return search_service.search(db=db, actor=actor, why=why, data=data)
 
 
 @router.post("/search/report", response_class=HTMLResponse)
@@ -197,7 +197,7 @@ def search_report(
 ) -> HTMLResponse:
     """The same search as a printable HTML match report: candidates, per-locus values
     and the formulas behind them (audited like a search)."""
-    return HTMLResponse(searching.report(db=db, actor=actor, why=why, data=data))
+    return HTMLResponse(search_service.report(db=db, actor=actor, why=why, data=data))
 
 
 @router.post(

@@ -12,14 +12,14 @@ from typing import Any, Literal, Self
 from pydantic import Field, model_validator
 
 from signalfire.core.schemas import RequestBody, ResponseBody
-from signalfire.dna.pedigree import check_pedigree
-from signalfire.dna.records import (
+from signalfire.strstats.pedigree import check_pedigree
+from signalfire.strstats.records import (
     DEFAULT_MAX_MIXTURE_ALLELES,
     MAX_MIXTURE_ALLELES,
     IndexName,
     profile_loci,
 )
-from signalfire.dna.search import DEFAULT_MIN_LOCI, MatchKind, Stringency
+from signalfire.strstats.search import DEFAULT_MIN_LOCI, MatchKind, Stringency
 
 _EXAMPLE_LOCI = {"D3S1358": ["15", "16"], "vWA": ["17", "18"], "AMEL": ["X", "Y"]}
 

@@ -1,9 +1,9 @@
-"""The DNA profile database: import, read and expunge, each audited (search: ``searching``).
+"""The DNA profile database: import, read and expunge, each audited (search: ``search_service``).
 
 Every use is tied to a purpose and a case (:class:`Justification`) and lands in the audit
 trail with its parameters and the SHA-256 of its result; no event carries alleles.
 Profiles belong to the caller's agency and are never seen by another. The matching and
-the statistics are the pure code of :mod:`signalfire.dna.search`.
+the statistics are the pure code of :mod:`signalfire.strstats.search`.
 """
 
 from __future__ import annotations
@@ -25,16 +25,8 @@ from signalfire.dna.events import (
     DnaProfileRead,
     DnaProfilesImported,
 )
-from signalfire.dna.importer import (
-    ImportFormatError,
-    ParsedImport,
-    ParsedProfile,
-    RejectedRow,
-    parse_profiles,
-)
-from signalfire.dna.indexing import profiles_changed
+from signalfire.dna.index_service import profiles_changed
 from signalfire.dna.models import DnaProfile
-from signalfire.dna.records import SEX_LOCI, profile_digest
 from signalfire.dna.schemas import (
     ImportedProfile,
     ImportReport,
@@ -42,6 +34,14 @@ from signalfire.dna.schemas import (
     ProfileRead,
     RejectedRowRead,
 )
+from signalfire.strstats.importer import (
+    ImportFormatError,
+    ParsedImport,
+    ParsedProfile,
+    RejectedRow,
+    parse_profiles,
+)
+from signalfire.strstats.records import SEX_LOCI, profile_digest
 
 RECORD = "dna_profile"
 _CHUNK = 500
@@ -146,7 +146,7 @@ def parse_import(*, actor: Actor, why: Justification, data: ProfileImport) -> Pa
     transaction opens, so a large or hostile file holds no lock while it is read.
 
     Raises :class:`Invalid` (422) for a file that cannot be imported at all, naming the
-    line and column (a limit of :mod:`signalfire.dna.limits`, a bad header).
+    line and column (a limit of :mod:`signalfire.strstats.limits`, a bad header).
     """
     agency_of(actor)
     try:
@@ -202,7 +202,7 @@ def import_profiles(
     return report
 
 
-def get(db: Session, agency_id: int, profile_id: int) -> DnaProfile:
+def get(*, db: Session, agency_id: int, profile_id: int) -> DnaProfile:
     """A stored profile of ``agency_id``, or 404 (other agencies' profiles do not exist)."""
     profile = db.get(DnaProfile, profile_id)
     if profile is None or profile.agency_id != agency_id:
@@ -210,7 +210,7 @@ def get(db: Session, agency_id: int, profile_id: int) -> DnaProfile:
     return profile
 
 
-def get_by_specimen(db: Session, agency_id: int, specimen_id: str) -> DnaProfile:
+def get_by_specimen(*, db: Session, agency_id: int, specimen_id: str) -> DnaProfile:
     """The agency's stored profile with ``specimen_id``, or 404."""
     query = select(DnaProfile).where(
         DnaProfile.agency_id == agency_id, DnaProfile.specimen_id == specimen_id
@@ -224,7 +224,7 @@ def get_by_specimen(db: Session, agency_id: int, specimen_id: str) -> DnaProfile
 def read_profile(*, db: Session, actor: Actor, why: Justification, profile_id: int) -> ProfileRead:
     """One stored profile of the caller's agency (the read is audited)."""
     agency_id, case = agency_of(actor), case_of(why)
-    view = read(get(db, agency_id, profile_id))
+    view = read(get(db=db, agency_id=agency_id, profile_id=profile_id))
     emit(
         db,
         DnaProfileRead(
@@ -244,7 +244,7 @@ def read_profile(*, db: Session, actor: Actor, why: Justification, profile_id: i
 def expunge(*, db: Session, actor: Actor, why: Justification, profile_id: int) -> None:
     """Delete a profile for good; the audit entry keeps its specimen id and digest only."""
     agency_id, case = agency_of(actor), case_of(why)
-    profile = get(db, agency_id, profile_id)
+    profile = get(db=db, agency_id=agency_id, profile_id=profile_id)
     event = DnaProfileExpunged(
         actor=actor.ref(),
         agency_id=agency_id,

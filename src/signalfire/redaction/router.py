@@ -21,7 +21,7 @@ from signalfire.api.deps import CaseJustified, DbSession, get_runtime, requires
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.db import sqlite_file
-from signalfire.core.errors import Invalid
+from signalfire.core.errors import Conflict, Invalid
 from signalfire.core.events import emit
 from signalfire.redaction import media
 from signalfire.redaction.errors import UnreadableVideo
@@ -135,11 +135,10 @@ def preview_frame(
     """A frame as it will be exported (JPEG), at ``t`` seconds or frame ``frame``."""
     store = jobs(request)
     job = store.get(job_id, actor)
-    if (t is None) == (frame is None):
-        raise Invalid("give exactly one of t (seconds) or frame")
-    if frame is None:
-        assert t is not None
+    if t is not None and frame is None:
         frame = round(t * (job.analysis.info.fps if job.analysis else 0))
+    elif t is not None or frame is None:
+        raise Invalid("give exactly one of t (seconds) or frame")
     return Response(store.preview_jpeg(job, frame), media_type="image/jpeg")
 
 
@@ -149,8 +148,9 @@ def download(job_id: str, request: Request, db: DbSession, actor: Exporter) -> F
     store = jobs(request)
     job = store.get(job_id, actor)
     path = store.output_path(job)
-    assert job.report is not None
-    assert job.report.output is not None
+    output = job.report.output if job.report else None
+    if output is None:
+        raise Conflict(f"redaction job {job.id} has no finished export yet")
     emit(
         db,
         RedactionDownloaded(
@@ -160,7 +160,7 @@ def download(job_id: str, request: Request, db: DbSession, actor: Exporter) -> F
             record_id=job.id,
             purpose=job.why.purpose,
             case_number=job.why.case_number,
-            output_sha256=job.report.output.sha256,
+            output_sha256=output.sha256,
         ),
     )
     return FileResponse(path, media_type="video/mp4", filename=f"redacted-{job.id}.mp4")

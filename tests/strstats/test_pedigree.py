@@ -12,11 +12,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.pedigree import Pedigree, missing_person_lr
-from signalfire.dna.stats import kinship_index, paternity_index
-from tests.dna import nist
-from tests.dna.cases import LocusCase, locus_case
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.pedigree import Pedigree, missing_person_lr
+from signalfire.strstats.stats import kinship_index, paternity_index
+from tests.strstats import nist
+from tests.strstats.cases import LocusCase, locus_case
 
 FOUNDER = (None, None)
 

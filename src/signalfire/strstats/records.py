@@ -1,7 +1,7 @@
 """What a stored DNA profile is made of, checked: specimen ids, indexes, alleles per locus.
 
 A database profile is ``{locus: alleles}`` with canonical names
-(:mod:`signalfire.dna.loci`). A single-source profile has one or two alleles per locus
+(:mod:`signalfire.strstats.loci`). A single-source profile has one or two alleles per locus
 and is kept as a pair (a homozygote repeats its allele); a mixture keeps each allele
 it shows once, up to a chosen maximum. Loci may be missing. Profiles carry no personal
 names: :func:`is_personal_field` spots the columns and fields that would hold one.
@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal, get_args
 
-from signalfire.dna.loci import canonical_allele, canonical_locus
-from signalfire.dna.profiles import allele_order
+from signalfire.strstats.loci import canonical_allele, canonical_locus
+from signalfire.strstats.profiles import allele_order
 
 __all__ = [
     "DEFAULT_MAX_MIXTURE_ALLELES",
@@ -141,7 +141,7 @@ def locus_alleles(
     Parameters
     ----------
     raw_locus
-        The locus in any spelling :func:`~signalfire.dna.loci.canonical_locus` knows.
+        The locus in any spelling :func:`~signalfire.strstats.loci.canonical_locus` knows.
     raw_alleles
         The alleles seen (at least one).
     mixture

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.index import ProfileIndex, accepted_codes
-from signalfire.dna.kinship import kinship_index
-from signalfire.dna.search import STRINGENCIES, SearchProfile, locus_kind, search
-from tests.dna import nist
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.index import ProfileIndex, accepted_codes
+from signalfire.strstats.kinship import kinship_index
+from signalfire.strstats.search import STRINGENCIES, SearchProfile, locus_kind, search
+from tests.strstats import nist
 
 LOCI = ("CSF1PO", "D3S1358", "TH01", "TPOX", "vWA")
 ALLELES = ("6", "7", "8", "9.3", "10", "11")

@@ -6,9 +6,9 @@ Sources cited beside the cases:
   (co-dominant column).
 - Goodwin: Goodwin, Linacre & Hadi, *An Introduction to Forensic Genetics*, ch. 11,
   Table 11.3 (paternity indices without the mother) and the probability-of-paternity example.
-- GHEP 2024: see tests/dna/test_stats.py (the same case, as a kinship index).
+- GHEP 2024: see tests/strstats/test_stats.py (the same case, as a kinship index).
 
-Paternity with mutation is tested in tests/dna/test_mutation.py.
+Paternity with mutation is tested in tests/strstats/test_mutation.py.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import random
 import pytest
 from hypothesis import given
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.stats import kinship_index, paternity_index, probability_of_paternity
-from tests.dna import nist
-from tests.dna.cases import FREQS, F, LocusCase, P, Q, R, S, at, locus_case, p, q
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.stats import kinship_index, paternity_index, probability_of_paternity
+from tests.strstats import nist
+from tests.strstats.cases import FREQS, F, LocusCase, P, Q, R, S, at, locus_case, p, q
 
 # --- paternity index --------------------------------------------------------------------
 

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from signalfire.dna.dvi import Family, dvi_matrix, identifications
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.kinship import kinship_index
-from tests.dna import nist
+from signalfire.strstats.dvi import Family, dvi_matrix, identifications
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.kinship import kinship_index
+from tests.strstats import nist
 
 Person = dict[str, tuple[str, str]]
 TRIO: list[dict[str, str | None]] = [

@@ -14,7 +14,7 @@ no mother, child ``pq``, alleged father ``qr``: ``1 / (4 q)``; Brenner, *Formula
 paternity situations*, dna-view.com).
 
 With a mutation model every transmission goes through a mutation matrix ``M``
-(:func:`~signalfire.dna.mutation.mutation_matrix`, rows: allele of the parent): a typed
+(:func:`~signalfire.strstats.mutation.mutation_matrix`, rows: allele of the parent): a typed
 parent with genotype ``g1 g2`` passes ``c`` with probability ``(M[g1, c] + M[g2, c]) / 2``
 and an untyped one with ``sum_k p_k M[k, c]``, as in a pedigree likelihood (pedprobr). An
 inconsistent locus then gives a small positive PI instead of 0. The matrix covers the
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from signalfire.dna.frequencies import FrequencyTable, as_frequency_table
-from signalfire.dna.mutation import mutation_matrix
-from signalfire.dna.profiles import (
+from signalfire.strstats.frequencies import FrequencyTable, as_frequency_table
+from signalfire.strstats.mutation import mutation_matrix
+from signalfire.strstats.profiles import (
     Genotype,
     Profile,
     allele_order,
@@ -48,7 +48,7 @@ Transmission = Callable[[str], float]
 
 @dataclass(frozen=True)
 class MutationModel:
-    """Parameters of :func:`~signalfire.dna.mutation.mutation_matrix` for every locus."""
+    """Parameters of :func:`~signalfire.strstats.mutation.mutation_matrix` for every locus."""
 
     model: str
     rate: float

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signalfire.dna.loci import (
+from signalfire.strstats.loci import (
     CODIS_CORE,
     KNOWN_LOCI,
     MAX_REPEATS,

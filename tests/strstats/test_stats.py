@@ -19,16 +19,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.kinship import IBD_COEFFICIENTS, ibd_coefficients
-from signalfire.dna.stats import (
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.kinship import IBD_COEFFICIENTS, ibd_coefficients
+from signalfire.strstats.stats import (
     genotype_match_probability,
     kinship_index,
     match_probability,
     paternity_index,
 )
-from tests.dna import nist, reference
-from tests.dna.cases import FREQS, F, LocusCase, P, Q, R, S, at, locus_case, p, q, r
+from tests.strstats import nist, reference
+from tests.strstats.cases import FREQS, F, LocusCase, P, Q, R, S, at, locus_case, p, q, r
 
 # --- random match probability -----------------------------------------------------------
 
@@ -259,7 +259,7 @@ def test_kinship_equals_the_brute_force_joint_likelihood(
     theta: float,
     relationship: str,
 ) -> None:
-    # tests/dna/reference.py enumerates ordered genotypes and IBD pairings and draws the
+    # tests/strstats/reference.py enumerates ordered genotypes and IBD pairings and draws the
     # distinct genes with the Balding-Nichols sampling formula: an independent route to
     # the same likelihood ratio, with and without theta.
     freqs, a, b = case

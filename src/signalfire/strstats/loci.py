@@ -2,7 +2,7 @@
 
 Kit exports, population tables and laboratory systems spell the same locus in many ways
 (``vWA``, ``VWA``, ``HUMVWA31A``; ``TH01``, ``THO1``; ``Penta D``, ``PENTA_D``; ``AMEL``,
-``Amelogenin``). Everything in :mod:`signalfire.dna` keys loci by the canonical names here,
+``Amelogenin``). Everything in :mod:`signalfire.strstats` keys loci by the canonical names here,
 so a profile typed with one kit can be compared with a frequency table from another.
 """
 

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from signalfire.dna.loci import canonical_allele
+from signalfire.strstats.loci import canonical_allele
 
 __all__ = ["MUTATION_MODELS", "mutation_matrix"]
 

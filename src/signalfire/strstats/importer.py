@@ -33,9 +33,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from signalfire.dna.limits import CsvLimitError, limited_rows
-from signalfire.dna.loci import canonical_locus
-from signalfire.dna.records import (
+from signalfire.strstats.limits import CsvLimitError, limited_rows
+from signalfire.strstats.loci import canonical_locus
+from signalfire.strstats.records import (
     DEFAULT_MAX_MIXTURE_ALLELES,
     Loci,
     canonical_index,
@@ -134,7 +134,7 @@ def _delimiter(first_line: str) -> str:
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """``(line number, cells)`` of each non-blank row; line numbers count from 1.
 
-    Raises :class:`~signalfire.dna.limits.CsvLimitError` (an :class:`ImportFormatError`
+    Raises :class:`~signalfire.strstats.limits.CsvLimitError` (an :class:`ImportFormatError`
     to callers) on a file over the CSV limits."""
     text = text.lstrip("\ufeff")
     delimiter = _delimiter(text.partition("\n")[0])
@@ -378,7 +378,7 @@ def parse_profiles(
     ------
     ImportFormatError
         When the file as a whole cannot be read, or breaks a limit of
-        :mod:`signalfire.dna.limits` (columns, cell length, lines, characters); the
+        :mod:`signalfire.strstats.limits` (columns, cell length, lines, characters); the
         message names the line and the column.
     """
     rows = _rows(text)

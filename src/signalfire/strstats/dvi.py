@@ -1,7 +1,7 @@
 """Disaster-victim identification: every unidentified profile against every family.
 
 Each pair (victim, family) gets the likelihood ratio that the victim is the family's
-missing member (:func:`~signalfire.dna.pedigree.missing_person_lr`), with its factor per
+missing member (:func:`~signalfire.strstats.pedigree.missing_person_lr`), with its factor per
 locus; a pair where some locus has likelihood 0 is an *exclusion* (impossible without a
 mutation model). A pair is proposed as an identification when its LR reaches the
 threshold and is the largest both in its victim's row and in its family's column, the
@@ -16,9 +16,9 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from signalfire.dna.frequencies import FrequencyTable, as_frequency_table
-from signalfire.dna.pedigree import PedigreeInput, missing_person_locus_lrs
-from signalfire.dna.profiles import Profile
+from signalfire.strstats.frequencies import FrequencyTable, as_frequency_table
+from signalfire.strstats.pedigree import PedigreeInput, missing_person_locus_lrs
+from signalfire.strstats.profiles import Profile
 
 __all__ = ["DviCell", "Family", "dvi_matrix", "identifications"]
 

@@ -28,10 +28,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from signalfire.dna.frequencies import FrequencyTable, as_frequency_table
-from signalfire.dna.mutation import mutation_matrix
-from signalfire.dna.paternity import MutationModel
-from signalfire.dna.profiles import Genotype, Profile, allele_order, canonical_profile
+from signalfire.strstats.frequencies import FrequencyTable, as_frequency_table
+from signalfire.strstats.mutation import mutation_matrix
+from signalfire.strstats.paternity import MutationModel
+from signalfire.strstats.profiles import Genotype, Profile, allele_order, canonical_profile
 
 __all__ = [
     "Pedigree",
@@ -198,7 +198,7 @@ def missing_person_lr(
     freqs
         A :class:`FrequencyTable` or ``{locus: {allele: frequency}}``.
     mutation
-        As in :func:`~signalfire.dna.paternity.paternity_index`.
+        As in :func:`~signalfire.strstats.paternity.paternity_index`.
     theta
         Must be 0: founders are unrelated and drawn by Hardy-Weinberg (the default of
         pedprobr and forrel); a coancestry correction of pedigree likelihoods is not

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.loci import canonical_allele, canonical_locus
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.loci import canonical_allele, canonical_locus
 
 __all__ = [
     "Genotype",

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signalfire.dna.mutation import MUTATION_MODELS, mutation_matrix
-from signalfire.dna.stats import paternity_index
+from signalfire.strstats.mutation import MUTATION_MODELS, mutation_matrix
+from signalfire.strstats.stats import paternity_index
 
 # --- the matrices printed in the pedmut README ---------------------------------------------
 
@@ -227,7 +227,7 @@ def test_mutation_hardly_changes_a_consistent_locus() -> None:
 
 
 def test_mutation_covers_alleles_missing_from_the_table() -> None:
-    from signalfire.dna.frequencies import FrequencyTable
+    from signalfire.strstats.frequencies import FrequencyTable
 
     table = FrequencyTable({"TPOX": {"8": 0.5, "11": 0.5}}, n=100)
     value = paternity_index(

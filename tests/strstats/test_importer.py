@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from signalfire.dna.importer import ImportFormatError, ParsedImport, parse_profiles
-from signalfire.dna.records import check_specimen_id, is_personal_field, locus_alleles
+from signalfire.strstats.importer import ImportFormatError, ParsedImport, parse_profiles
+from signalfire.strstats.records import check_specimen_id, is_personal_field, locus_alleles
 
 
 def parse(text: str, **options: object) -> ParsedImport:

@@ -2,7 +2,7 @@
 
 Every import and expungement gives the agency's profile set a new random version (in the
 same transaction, :func:`profiles_changed`); a search compares that version with the one
-its cached :class:`~signalfire.dna.index.ProfileIndex` was built from and rebuilds on a
+its cached :class:`~signalfire.strstats.index.ProfileIndex` was built from and rebuilds on a
 mismatch, so an expunged profile never comes back from memory, and API replicas sharing a
 database each notice the change.
 """
@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signalfire.core import clock
-from signalfire.dna.index import ProfileIndex
 from signalfire.dna.models import DnaAgencySettings, DnaProfile
-from signalfire.dna.search import SearchProfile
+from signalfire.strstats.index import ProfileIndex
+from signalfire.strstats.search import SearchProfile
 
 _CACHE: dict[tuple[str, int], tuple[str, ProfileIndex]] = {}
 _LOCK = threading.Lock()

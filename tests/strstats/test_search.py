@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import pytest
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.search import SearchProfile, Stringency, locus_kind, search
-from signalfire.dna.stats import genotype_match_probability, match_probability
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.search import SearchProfile, Stringency, locus_kind, search
+from signalfire.strstats.stats import genotype_match_probability, match_probability
 
 TABLE = FrequencyTable(
     {

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from xml.etree import ElementTree
 
-from signalfire.dna.loci import canonical_allele, canonical_locus
+from signalfire.strstats.loci import canonical_allele, canonical_locus
 
 
 def shared_dir() -> Path:

@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
-from signalfire.dna.frequencies import FrequencyTable, as_frequency_table, read_frequency_csv
-from signalfire.dna.loci import CODIS_CORE
-from signalfire.dna.profiles import allele_order
-from tests.dna import nist
+from signalfire.strstats.frequencies import FrequencyTable, as_frequency_table, read_frequency_csv
+from signalfire.strstats.loci import CODIS_CORE
+from signalfire.strstats.profiles import allele_order
+from tests.strstats import nist
 
 # --- the table itself -------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Allele frequency tables: built from genotypes, from a mapping, or from a CSV table.
 
 A :class:`FrequencyTable` is immutable. Loci and alleles are stored under their canonical
-names (:mod:`signalfire.dna.loci`). When the sample size ``N`` behind a locus is known,
+names (:mod:`signalfire.strstats.loci`). When the sample size ``N`` behind a locus is known,
 lookups apply the minimum allele frequency ``5 / (2N)`` recommended by the NRC II report
 (National Research Council, *The Evaluation of Forensic DNA Evidence*, 1996, p. 148) to
 alleles rarer than that and to alleles never seen in the sample.
@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 
-from signalfire.dna.limits import limited_rows
-from signalfire.dna.loci import canonical_allele, canonical_locus
+from signalfire.strstats.limits import limited_rows
+from signalfire.strstats.loci import canonical_allele, canonical_locus
 
 __all__ = ["FrequencyTable", "as_frequency_table", "read_frequency_csv"]
 
@@ -281,7 +281,7 @@ def read_frequency_csv(
     r"""Read an allele-by-locus frequency table.
 
     The first column, headed ``Allele``, holds allele designations; every other column is a
-    locus (any spelling :func:`~signalfire.dna.loci.canonical_locus` knows). A blank cell
+    locus (any spelling :func:`~signalfire.strstats.loci.canonical_locus` knows). A blank cell
     means the allele is absent at that locus. An optional row labelled ``N`` (individuals)
     or ``2N`` (alleles) gives the sample size per locus; ``n`` overrides it.
 
@@ -289,8 +289,8 @@ def read_frequency_csv(
     ------
     ValueError
         On any malformed cell, naming its row (its line, 1-based, header included) and
-        column; on a file over the limits of :mod:`signalfire.dna.limits`
-        (:class:`~signalfire.dna.limits.CsvLimitError`).
+        column; on a file over the limits of :mod:`signalfire.strstats.limits`
+        (:class:`~signalfire.strstats.limits.CsvLimitError`).
 
     Examples
     --------

@@ -4,13 +4,13 @@ Each locus is a column of genotype codes (``uint16``): 0 for an untyped locus, o
 the code of an unordered allele pair ``(i, j)``, ``i <= j``, over that locus's allele
 vocabulary, ``code = j (j + 1) / 2 + i + 1``. A search turns the query, locus by locus,
 into a table of accepted codes (:func:`accepted_codes`, the same rules as
-:func:`~signalfire.dna.search.locus_kind`) and narrows the rows column by column, most
+:func:`~signalfire.strstats.search.locus_kind`) and narrows the rows column by column, most
 selective locus first, so a 20-locus search over millions of profiles touches one full
 column and then a few thousand rows. A kinship scan sums a per-locus table of log
 likelihood ratios over every row.
 
 The index is a prefilter: it returns every profile that *can* pass, and the pure
-:func:`~signalfire.dna.search.search` decides and ranks. Profiles it cannot code (mixtures,
+:func:`~signalfire.strstats.search.search` decides and ranks. Profiles it cannot code (mixtures,
 loci with more than two alleles) are kept aside and always returned as candidates.
 Pure code (numpy).
 """
@@ -25,10 +25,10 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.kinship import Relationship, ibd_coefficients, locus_kinship_index
-from signalfire.dna.profiles import Genotype, allele_order, frequency_lookup
-from signalfire.dna.search import DEFAULT_MIN_LOCI, STRINGENCIES, SearchProfile, Stringency
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.kinship import Relationship, ibd_coefficients, locus_kinship_index
+from signalfire.strstats.profiles import Genotype, allele_order, frequency_lookup
+from signalfire.strstats.search import DEFAULT_MIN_LOCI, STRINGENCIES, SearchProfile, Stringency
 
 __all__ = ["KinshipHit", "ProfileIndex", "accepted_codes", "genotype_code"]
 
@@ -279,7 +279,7 @@ class ProfileIndex:
         Profiles the relationship excludes (LR 0 at a locus) are never returned.
 
         ``profile`` holds canonical genotypes; loci untyped on either side or missing from
-        ``table`` add nothing, as in :func:`~signalfire.dna.kinship.kinship_index`.
+        ``table`` add nothing, as in :func:`~signalfire.strstats.kinship.kinship_index`.
         """
         k = ibd_coefficients(relationship)
         logs: dict[int, npt.NDArray[np.float64]] = {

@@ -38,10 +38,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from signalfire.dna.frequencies import FrequencyTable
-from signalfire.dna.profiles import allele_frequency
-from signalfire.dna.records import SEX_LOCI, Alleles
-from signalfire.dna.stats import genotype_match_probability
+from signalfire.strstats.frequencies import FrequencyTable
+from signalfire.strstats.profiles import allele_frequency
+from signalfire.strstats.records import SEX_LOCI, Alleles
+from signalfire.strstats.stats import genotype_match_probability
 
 __all__ = [
     "DEFAULT_MIN_LOCI",

@@ -33,8 +33,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
-from signalfire.dna.frequencies import FrequencyTable, as_frequency_table
-from signalfire.dna.profiles import (
+from signalfire.strstats.frequencies import FrequencyTable, as_frequency_table
+from signalfire.strstats.profiles import (
     Genotype,
     Profile,
     canonical_profile,

@@ -1,7 +1,7 @@
 """How large a DNA upload may be: the limits of the CSV imports, in one place.
 
 A laboratory export is small and regular: one column per allele of some 20-30 loci
-(a mixture kit at :data:`~signalfire.dna.records.MAX_MIXTURE_ALLELES` alleles a locus
+(a mixture kit at :data:`~signalfire.strstats.records.MAX_MIXTURE_ALLELES` alleles a locus
 stays under 250 columns), short cells, at most some tens of thousands of lines. The
 limits below are generous for such files and refuse the rest before any work is done on
 them, with a message that names the limit. They apply to every way in (API, CLI); the

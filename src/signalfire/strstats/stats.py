@@ -1,26 +1,26 @@
 """Match statistics for single-source STR profiles, and the public statistics API.
 
 This module computes random match probabilities and re-exports the kinship, paternity and
-mutation functions, so ``from signalfire.dna.stats import ...`` reaches all of them:
+mutation functions, so ``from signalfire.strstats.stats import ...`` reaches all of them:
 
 - :func:`match_probability` (here),
-- :func:`~signalfire.dna.kinship.kinship_index`,
-- :func:`~signalfire.dna.paternity.paternity_index`,
-- :func:`~signalfire.dna.mutation.mutation_matrix`.
+- :func:`~signalfire.strstats.kinship.kinship_index`,
+- :func:`~signalfire.strstats.paternity.paternity_index`,
+- :func:`~signalfire.strstats.mutation.mutation_matrix`.
 
 Inputs are plain data: a profile is ``{locus: (allele1, allele2)}``, frequencies a
-:class:`~signalfire.dna.frequencies.FrequencyTable` or ``{locus: {allele: frequency}}``.
+:class:`~signalfire.strstats.frequencies.FrequencyTable` or ``{locus: {allele: frequency}}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from signalfire.dna.frequencies import FrequencyTable, as_frequency_table
-from signalfire.dna.kinship import IBD_COEFFICIENTS, kinship_index
-from signalfire.dna.mutation import mutation_matrix
-from signalfire.dna.paternity import paternity_index, probability_of_paternity
-from signalfire.dna.profiles import (
+from signalfire.strstats.frequencies import FrequencyTable, as_frequency_table
+from signalfire.strstats.kinship import IBD_COEFFICIENTS, kinship_index
+from signalfire.strstats.mutation import mutation_matrix
+from signalfire.strstats.paternity import paternity_index, probability_of_paternity
+from signalfire.strstats.profiles import (
     Profile,
     allele_frequency,
     canonical_profile,

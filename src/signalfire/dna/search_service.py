@@ -1,8 +1,8 @@
 """Search the DNA profile database: prefilter in the index, match the few that may pass.
 
-The agency's columnar index (:mod:`signalfire.dna.indexing`) narrows millions of profiles
+The agency's columnar index (:mod:`signalfire.dna.index_service`) narrows millions of profiles
 to those that can match; only they are loaded and go through the pure matching and
-statistics of :mod:`signalfire.dna.search`. Each search is audited with its parameters and
+statistics of :mod:`signalfire.strstats.search`. Each search is audited with its parameters and
 the SHA-256 of its result (an inline profile is audited by its digest only).
 """
 
@@ -19,15 +19,15 @@ from signalfire.core import clock
 from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.errors import Invalid
 from signalfire.core.events import emit
-from signalfire.dna import search as matching
 from signalfire.dna.events import DnaSearched
 from signalfire.dna.frequency_service import frequency_table
-from signalfire.dna.indexing import profile_index
+from signalfire.dna.index_service import profile_index
 from signalfire.dna.models import DnaProfile
-from signalfire.dna.records import profile_digest
 from signalfire.dna.report import render_match_report
 from signalfire.dna.schemas import CandidateRead, LocusMatchRead, SearchRequest, SearchResult
 from signalfire.dna.service import RECORD, agency_of, case_of, get, result_digest
+from signalfire.strstats import search as matching
+from signalfire.strstats.records import profile_digest
 
 _CHUNK = 500
 
@@ -85,7 +85,7 @@ def _query(db: Session, agency_id: int, data: SearchRequest) -> matching.SearchP
         return matching.SearchProfile(None, "query", loci, mixture=data.profile.mixture)
     if data.profile_id is None:
         raise Invalid("give profile_id (a stored profile) or profile", field="profile_id")
-    stored = get(db, agency_id, data.profile_id)
+    stored = get(db=db, agency_id=agency_id, profile_id=data.profile_id)
     return matching.SearchProfile(
         stored.id, stored.specimen_id, stored.loci, mixture=stored.mixture
     )
@@ -192,7 +192,7 @@ def report(*, db: Session, actor: Actor, why: Justification, data: SearchRequest
     result = search(db=db, actor=actor, why=why, data=data)
     label = "a profile given with the request"
     if data.profile_id is not None:
-        specimen = get(db, agency_of(actor), data.profile_id).specimen_id
+        specimen = get(db=db, agency_id=agency_of(actor), profile_id=data.profile_id).specimen_id
         label = f"stored profile {data.profile_id} (specimen {specimen})"
     return render_match_report(
         result,
