@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
 from datetime import timedelta
 
-from starlette.concurrency import run_in_threadpool
-
 from signalfire.core import clock
 from signalfire.core.db import transaction
+from signalfire.core.purge import run_periodically
 from signalfire.core.runtime import Runtime
 from signalfire.units import positions
 
@@ -28,10 +27,9 @@ def purge_expired(runtime: Runtime) -> int:
 
 async def purge_periodically(runtime: Runtime) -> None:
     """Run :func:`purge_expired` now and then every ``purge_interval_minutes``."""
-    interval = runtime.settings.units.purge_interval_minutes * 60
-    while True:
-        try:
-            await run_in_threadpool(purge_expired, runtime)
-        except Exception:
-            log.exception("position purge failed; retrying at the next interval")
-        await asyncio.sleep(interval)
+    await run_periodically(
+        functools.partial(purge_expired, runtime),
+        every_s=runtime.settings.units.purge_interval_minutes * 60,
+        what="position",
+        log=log,
+    )

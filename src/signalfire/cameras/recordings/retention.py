@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
 from pathlib import Path
-
-from starlette.concurrency import run_in_threadpool
 
 from signalfire.cameras.recordings import exports
 from signalfire.cameras.recordings import service as recordings
 from signalfire.core import clock
 from signalfire.core.db import transaction
+from signalfire.core.purge import run_periodically
 from signalfire.core.runtime import Runtime
 
 log = logging.getLogger("signalfire.cameras")
@@ -32,10 +31,9 @@ def purge_expired(runtime: Runtime) -> int:
 
 async def purge_periodically(runtime: Runtime) -> None:
     """Run :func:`purge_expired` now and then every ``video.purge_interval_minutes``."""
-    interval = runtime.settings.video.purge_interval_minutes * 60
-    while True:
-        try:
-            await run_in_threadpool(purge_expired, runtime)
-        except Exception:
-            log.exception("camera recordings purge failed; retrying at the next interval")
-        await asyncio.sleep(interval)
+    await run_periodically(
+        functools.partial(purge_expired, runtime),
+        every_s=runtime.settings.video.purge_interval_minutes * 60,
+        what="camera recordings",
+        log=log,
+    )
