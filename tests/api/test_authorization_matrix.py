@@ -15,7 +15,7 @@ from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
 
 from signalfire.api.app import create_app
-from signalfire.api.deps import (
+from signalfire.api.permissions import (
     PUBLIC,
     api_routes,
     declared_permission,

@@ -25,7 +25,9 @@ from signalfire.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from signalfire.api.deps import DbSession, Public, authenticate, get_runtime, requires
+from signalfire.api.authentication import authenticate
+from signalfire.api.permissions import Public, requires
+from signalfire.api.session import DbSession, get_runtime
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import Unauthorized

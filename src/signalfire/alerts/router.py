@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from signalfire.alerts import service
 from signalfire.alerts.schemas import AlertCreate, AlertRead, AlertStatus, Dismissal, Promotion
-from signalfire.api.deps import DbSession, requires
+from signalfire.api.permissions import requires
+from signalfire.api.session import DbSession
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.incidents.models import Incident

@@ -16,9 +16,9 @@ from signalfire.accounts.router import auth_router
 from signalfire.accounts.router import router as accounts_router
 from signalfire.alerts.router import router as alerts_router
 from signalfire.api import audit, console, live, ops, problems
-from signalfire.api.deps import undeclared_routes
 from signalfire.api.live import LiveHub
 from signalfire.api.middleware import AccessLog, BodyLimit, ConcurrencyLimit, SecurityHeaders
+from signalfire.api.permissions import undeclared_routes
 from signalfire.cameras.registry.router import router as cameras_router
 from signalfire.cameras.workers import server as cameras_server
 from signalfire.core.config import Settings, get_settings

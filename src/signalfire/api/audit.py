@@ -9,7 +9,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from signalfire.api.deps import DbSession, Justified, get_runtime, requires
+from signalfire.api.permissions import Justified, requires
+from signalfire.api.session import DbSession, get_runtime
 from signalfire.core.audit import service as audit
 from signalfire.core.audit import witness as audit_witness
 from signalfire.core.audit.models import AuditEntry

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from signalfire.api.deps import Public
+from signalfire.api.permissions import Public
 
 BUILT = Path(__file__).resolve().parent / "console"
 DOCS_ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"

@@ -23,7 +23,9 @@ from starlette.concurrency import run_in_threadpool
 
 from signalfire.alerts import service as alerts
 from signalfire.alerts.events import AlertChanged
-from signalfire.api.deps import authenticate, get_runtime, requires_on_socket, unit_of_work
+from signalfire.api.authentication import authenticate
+from signalfire.api.permissions import requires_on_socket
+from signalfire.api.session import get_runtime, unit_of_work
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import Unauthorized

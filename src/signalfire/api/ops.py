@@ -9,7 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from signalfire.api.deps import Public, get_runtime, requires
+from signalfire.api.permissions import Public, requires
+from signalfire.api.session import get_runtime
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import DomainError
 from signalfire.core.migrate import current_revision, head_revision

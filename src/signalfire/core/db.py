@@ -13,7 +13,7 @@ import importlib
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine,
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from signalfire.core.errors import Unavailable
+from signalfire.core.errors import DomainError, Forbidden, Unavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -243,13 +243,38 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 
+Denied = Callable[[Session, Forbidden], None]
+"""What a unit of work does, in a fresh transaction, when it ended in a 403 (audit it)."""
+
+
+def end(db: Session, error: BaseException | None, *, on_denied: Denied | None = None) -> None:
+    """End a unit of work: commit on success, roll back on error, close the session.
+
+    Errors that say so (a refused login's failure count) keep their side effects; a
+    denial is handed to ``on_denied`` in a transaction of its own after the rollback.
+    """
+    try:
+        if error is None or (isinstance(error, DomainError) and error.keep_side_effects):
+            db.commit()
+            return
+        db.rollback()
+        if on_denied is not None and isinstance(error, Forbidden):
+            on_denied(db, error)
+            db.commit()
+    finally:
+        db.close()
+
+
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit when the block ends, roll back if it raises."""
-    with factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+def transaction(
+    factory: sessionmaker[Session], *, on_denied: Denied | None = None
+) -> Iterator[Session]:
+    """One unit of work, the only one: commit when the block ends, roll back if it
+    raises (see :func:`end`)."""
+    db = factory()
+    try:
+        yield db
+    except BaseException as exc:
+        end(db, exc, on_denied=on_denied)
+        raise
+    end(db, None)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from signalfire.api.deps import DbSession, get_runtime, requires
+from signalfire.api.permissions import requires
+from signalfire.api.session import DbSession, get_runtime
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.errors import NotFound

@@ -6,7 +6,7 @@ profiles require a stated purpose and a case number (``X-Signalfire-Purpose``,
 
 Uploads (profile and frequency CSVs) are read and checked before the request's
 transaction opens: the caller is signed in through the group commit
-(:func:`~signalfire.api.deps.requires_in_batch`), the file is parsed in a worker thread
+(:func:`~signalfire.api.permissions.requires_in_batch`), the file is parsed in a worker thread
 within the limits of :mod:`signalfire.strstats.limits`, and only then does the route's
 session take the write lock, for the inserts alone.
 """
@@ -21,7 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from signalfire.api.deps import CaseJustified, DbSession, requires, requires_in_batch
+from signalfire.api.permissions import CaseJustified, requires, requires_in_batch
+from signalfire.api.session import DbSession
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.schemas import RequestBody

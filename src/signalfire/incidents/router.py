@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
-from signalfire.api.deps import DbSession, get_group_commit, requires, requires_in_batch
+from signalfire.api.permissions import requires, requires_in_batch
+from signalfire.api.session import DbSession, get_group_commit
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm

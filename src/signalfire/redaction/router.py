@@ -17,7 +17,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from signalfire.api.deps import CaseJustified, DbSession, get_runtime, requires
+from signalfire.api.permissions import CaseJustified, requires
+from signalfire.api.session import DbSession, get_runtime
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.db import sqlite_file

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from signalfire.api.deps import DbSession, requires
+from signalfire.api.permissions import requires
+from signalfire.api.session import DbSession
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
 from signalfire.core.schemas import Timestamp

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import FileResponse
 
-from signalfire.api.deps import CaseJustified, DbSession, get_runtime, requires
+from signalfire.api.permissions import CaseJustified, requires
+from signalfire.api.session import DbSession, get_runtime
 from signalfire.cameras.recordings import exports
 from signalfire.cameras.recordings import service as recordings
 from signalfire.cameras.recordings.schemas import (

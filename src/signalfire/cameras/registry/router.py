@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from signalfire.api.deps import DbSession, get_runtime, requires
+from signalfire.api.permissions import requires
+from signalfire.api.session import DbSession, get_runtime
 from signalfire.cameras.recordings.router import router as recordings_router
 from signalfire.cameras.registry import camera_events, service
 from signalfire.cameras.registry.schemas import CameraCreate, CameraRead, CameraUpdate, EventRead
