@@ -70,8 +70,18 @@ def incident_count(runtime: Runtime) -> int:
 
 def load(url: str, auth: str | Login, addresses: list[AddressRecord], **kw: float) -> LoadResult:
     rate, duration = kw.pop("rate", 10.0), kw.pop("duration", 0.5)
+    # The server runs in a thread of this process: on a slow, busy machine it can stall
+    # for longer than the CLI's 30 s default, which would turn an answer into a timeout.
     return asyncio.run(
-        run_load(url=url, rate=rate, duration=duration, auth=auth, addresses=addresses, seed=3)
+        run_load(
+            url=url,
+            rate=rate,
+            duration=duration,
+            auth=auth,
+            addresses=addresses,
+            seed=3,
+            timeout_s=120.0,
+        )
     )
 
 
