@@ -178,3 +178,15 @@ def test_the_walk_finds_direct_and_indirect_imports(source: str, chain: list[str
         assert found[0] == chain[0], found
         assert found[-1].startswith(chain[-1]), found
         assert set(chain[:-1]) <= set(found), found
+
+
+def test_incidents_never_import_dispatch() -> None:
+    """Dispatch uses incidents; incidents ask dispatch through ``Responders`` only, which the
+    app wires in, so the dependency points one way (issue 16, item 3)."""
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(
+            name for name in _imports_of(path) if name.startswith("signalfire.dispatch")
+        )
+        for path in sorted((PACKAGE / "incidents").rglob("*.py"))
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}

@@ -25,6 +25,7 @@ from signalfire.core.config import Settings, get_settings
 from signalfire.core.group_commit import GroupCommit
 from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.dispatch.router import router as dispatch_router
+from signalfire.dispatch.service import RESPONDERS
 from signalfire.dna.router import router as dna_router
 from signalfire.incidents.router import router as incidents_router
 from signalfire.redaction.router import router as redaction_router
@@ -79,6 +80,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.live_hub = LiveHub(runtime.bus)
     app.state.group_commit = GroupCommit(runtime.sessions)
+    #: Dispatch answers for the units of incidents being merged (incidents never import it).
+    app.state.responders = RESPONDERS
     problems.install(app)
     routers = (
         ops.router,

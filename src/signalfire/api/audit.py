@@ -28,7 +28,7 @@ class AuditLogRead(Event):
     """An auditor searched the trail (reading it is itself recorded)."""
 
     topic: ClassVar[str] = "audit.read"
-    filters: dict[str, Any]
+    filters: dict[str, str]
     returned: int
 
 

@@ -7,8 +7,10 @@ domain).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from signalfire.cameras.recordings.schemas import HoldRead
+from signalfire.cameras.registry.schemas import CameraRead, EventRead, HealthRead
 from signalfire.core.events import Event
 
 
@@ -16,7 +18,7 @@ class CameraChanged(Event):
     """A camera was added, changed or removed; carries its registry entry."""
 
     topic: ClassVar[str] = "camera.changed"
-    camera: dict[str, Any]
+    camera: CameraRead
     change: str
 
 
@@ -26,7 +28,7 @@ class CameraHealthChanged(Event):
     topic: ClassVar[str] = "camera.health"
     audited: ClassVar[bool] = False
     camera_id: int
-    health: dict[str, Any]
+    health: HealthRead
 
 
 class CameraEventDetected(Event):
@@ -35,7 +37,7 @@ class CameraEventDetected(Event):
     topic: ClassVar[str] = "camera.event"
     audited: ClassVar[bool] = False
     camera_id: int
-    event: dict[str, Any]
+    event: EventRead
     #: When the frame that fired it was captured (for latency figures).
     frame_time: float
 
@@ -45,7 +47,7 @@ class EvidenceHoldPlaced(Event):
 
     topic: ClassVar[str] = "camera.hold.placed"
     camera_id: int
-    hold: dict[str, Any]
+    hold: HoldRead
 
 
 class EvidenceHoldReleased(Event):
@@ -53,7 +55,7 @@ class EvidenceHoldReleased(Event):
 
     topic: ClassVar[str] = "camera.hold.released"
     camera_id: int
-    hold: dict[str, Any]
+    hold: HoldRead
     reason: str
 
 

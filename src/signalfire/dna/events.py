@@ -6,16 +6,46 @@ parameters, counts and SHA-256 digests (of the input, of the result, of the prof
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
 
 from signalfire.core.events import Event
+from signalfire.dna.schemas import DviRequest, FamilialSearchRequest
+from signalfire.strstats.records import IndexName
+from signalfire.strstats.search import Stringency
+
+
+class ImportParameters(BaseModel):
+    """What the audit keeps of an import request: how rows were filed, never the CSV."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    index: IndexName | None
+    mixture: bool
+    max_alleles: int
+
+
+class SearchParameters(BaseModel):
+    """What the audit keeps of a search request: the profile searched for is a digest."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    profile_id: int | None
+    profile_sha256: str | None
+    stringency: Stringency
+    min_loci: int
+    frequency_table: str | None
+    theta: float
+    indexes: list[IndexName] | None
+    limit: int
 
 
 class DnaProfilesImported(Event):
     """Profiles were imported from a CSV file (the accepted ones, in one transaction)."""
 
     topic: ClassVar[str] = "dna.profiles.imported"
-    parameters: dict[str, Any]
+    parameters: ImportParameters
     csv_sha256: str
     accepted: int
     rejected: int
@@ -44,7 +74,7 @@ class DnaSearched(Event):
     """The profile database was searched."""
 
     topic: ClassVar[str] = "dna.searched"
-    parameters: dict[str, Any]
+    parameters: SearchParameters
     searched: int
     candidate_ids: list[int]
     result_sha256: str
@@ -82,7 +112,7 @@ class DnaFamilialSearched(Event):
 
     topic: ClassVar[str] = "dna.familial.searched"
     approval_id: int
-    parameters: dict[str, Any]
+    parameters: FamilialSearchRequest
     searched: int
     candidate_ids: list[int]
     result_sha256: str
@@ -101,7 +131,7 @@ class DnaIdentificationRun(Event):
     """Unidentified profiles were compared with the reference families of a case."""
 
     topic: ClassVar[str] = "dna.dvi.run"
-    parameters: dict[str, Any]
+    parameters: DviRequest
     victims: int
     families: int
     identifications: list[list[int]]

@@ -241,7 +241,7 @@ def search(
             purpose=why.purpose,
             case_number=case,
             approval_id=approval.id,
-            parameters=data.model_dump(mode="json"),
+            parameters=data,
             searched=result.searched,
             candidate_ids=[c.profile_id for c in candidates],
             result_sha256=result_digest(result),

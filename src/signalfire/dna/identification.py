@@ -194,7 +194,7 @@ def run_dvi(*, db: Session, actor: Actor, why: Justification, data: DviRequest) 
             record_type=RECORD,
             purpose=why.purpose,
             case_number=case,
-            parameters=data.model_dump(mode="json"),
+            parameters=data,
             victims=len(victims),
             families=len(families),
             identifications=[[c.victim, c.family] for c in found],

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from signalfire.core import clock
 from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.errors import Invalid
 from signalfire.core.events import emit
-from signalfire.dna.events import DnaSearched
+from signalfire.dna.events import DnaSearched, SearchParameters
 from signalfire.dna.frequency_service import frequency_table
 from signalfire.dna.index_service import profile_index
 from signalfire.dna.models import DnaProfile
@@ -114,14 +113,12 @@ def _candidate(hit: matching.Hit, stored: Stored) -> CandidateRead:
     )
 
 
-def _parameters(data: SearchRequest, query: matching.SearchProfile) -> dict[str, Any]:
+def _parameters(data: SearchRequest, query: matching.SearchProfile) -> SearchParameters:
     """What the audit keeps of a search request: never the alleles, only their digest."""
-    parameters = data.model_dump(mode="json", exclude={"profile"})
+    digest = None
     if data.profile is not None:
-        parameters["profile_sha256"] = profile_digest(
-            query.specimen_id, query.loci, mixture=query.mixture
-        )
-    return parameters
+        digest = profile_digest(query.specimen_id, query.loci, mixture=query.mixture)
+    return SearchParameters(**data.model_dump(exclude={"profile"}), profile_sha256=digest)
 
 
 def search(*, db: Session, actor: Actor, why: Justification, data: SearchRequest) -> SearchResult:

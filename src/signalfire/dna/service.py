@@ -24,6 +24,7 @@ from signalfire.dna.events import (
     DnaProfileExpunged,
     DnaProfileRead,
     DnaProfilesImported,
+    ImportParameters,
 )
 from signalfire.dna.index_service import profiles_changed
 from signalfire.dna.models import DnaProfile
@@ -192,7 +193,7 @@ def import_profiles(
             record_type=RECORD,
             purpose=why.purpose,
             case_number=case,
-            parameters=data.model_dump(mode="json", exclude={"csv"}),
+            parameters=ImportParameters.model_validate(data.model_dump(exclude={"csv"})),
             csv_sha256=content_hash({"csv": data.csv}),
             accepted=report.accepted,
             rejected=len(report.rejected),

@@ -14,7 +14,6 @@ from signalfire.api.session import DbSession, get_group_commit
 from signalfire.core import clock
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Perm
-from signalfire.dispatch.service import RESPONDERS
 from signalfire.incidents import (
     candidates,
     catalogue,
@@ -33,6 +32,7 @@ from signalfire.incidents.models import (
     TimelineEvent,
 )
 from signalfire.incidents.natures import DEFAULT_CATALOGUE, Nature
+from signalfire.incidents.responders import Responders
 from signalfire.incidents.schemas import (
     CallerRead,
     DuplicateCandidate,
@@ -198,9 +198,12 @@ def list_notes(incident_id: int, db: DbSession, actor: Reader) -> list[IncidentN
 
 
 @router.post("/incidents/{incident_id}/links", response_model=LinkRead, status_code=201)
-def link_incident(incident_id: int, data: LinkCreate, db: DbSession, actor: Writer) -> IncidentLink:
+def link_incident(
+    incident_id: int, data: LinkCreate, db: DbSession, actor: Writer, request: Request
+) -> IncidentLink:
     """Link another incident; ``duplicate`` merges it in (both timelines are kept)."""
-    return links.link(db=db, actor=actor, incident_id=incident_id, data=data, responders=RESPONDERS)
+    responders: Responders = request.app.state.responders
+    return links.link(db=db, actor=actor, incident_id=incident_id, data=data, responders=responders)
 
 
 @router.get("/incidents/{incident_id}/timeline", response_model=list[TimelineRead])

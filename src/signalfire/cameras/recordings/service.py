@@ -105,7 +105,7 @@ def place_hold(*, db: Session, actor: Actor, camera_id: int, data: HoldCreate) -
             purpose=data.reason,
             case_number=data.case_number,
             camera_id=camera.id,
-            hold=view.model_dump(mode="json"),
+            hold=view,
         ),
     )
     return view
@@ -146,7 +146,7 @@ def release_hold(*, db: Session, actor: Actor, hold_id: int, data: HoldRelease) 
             purpose=data.reason,
             case_number=hold.case_number,
             camera_id=hold.camera_id,
-            hold=view.model_dump(mode="json"),
+            hold=view,
             reason=data.reason,
         ),
     )

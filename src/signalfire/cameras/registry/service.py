@@ -156,7 +156,7 @@ def _announce(db: Session, actor: Actor, camera: Camera, change: str) -> CameraR
             agency_id=camera.agency_id,
             record_type="camera",
             record_id=str(camera.id),
-            camera=view.model_dump(mode="json"),
+            camera=view,
             change=change,
         ),
     )

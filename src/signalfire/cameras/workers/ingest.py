@@ -104,7 +104,7 @@ def record_health(db: Session, report: HealthReport) -> None:
                 record_type="camera",
                 record_id=str(camera.id),
                 camera_id=camera.id,
-                health=HealthRead.model_validate(row).model_dump(mode="json"),
+                health=HealthRead.model_validate(row),
             ),
         )
 
@@ -182,7 +182,7 @@ def record_camera_event(db: Session, data_dir: Path, report: RuleFiredReport) ->
             record_type="camera_event",
             record_id=str(event.id),
             camera_id=camera.id,
-            event=read_event(event).model_dump(mode="json"),
+            event=read_event(event),
             frame_time=report.frame_time,
         ),
     )
