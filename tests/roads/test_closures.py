@@ -42,10 +42,12 @@ def test_closing_and_reopening_emit_typed_events_after_commit(
             with transaction(runtime.sessions) as db:
                 closed = service.close(db=db, actor=actor, network=network, data=data)
                 assert [type(e) for e in staged(db)] == [RoadClosed]
-            assert [c.edge for c in service.active_closures(network=network)] == [closed.edge]
             with transaction(runtime.sessions) as db:
-                service.reopen(db=db, actor=actor, network=network, edge=closed.edge)
-            assert service.active_closures(network=network) == []
+                listed = service.active_closures(db=db, network=network)
+                assert [c.edge for c in listed] == [closed.edge]
+                service.reopen(db=db, actor=actor, edge=closed.edge)
+            with transaction(runtime.sessions) as db:
+                assert service.active_closures(db=db, network=network) == []
             return closed.edge
 
         edge = await asyncio.to_thread(work)
@@ -81,4 +83,4 @@ def test_a_point_far_from_any_road_is_refused_naming_the_field(
 def test_reopening_a_road_that_is_not_closed_is_not_found(runtime: Runtime, world: World) -> None:
     actor = _dispatcher(world)
     with transaction(runtime.sessions) as db, pytest.raises(NotFound):
-        service.reopen(db=db, actor=actor, network=runtime.roads, edge=0)
+        service.reopen(db=db, actor=actor, edge=0)

@@ -29,6 +29,7 @@ from signalfire.dispatch.service import RESPONDERS
 from signalfire.dna.router import router as dna_router
 from signalfire.incidents.router import router as incidents_router
 from signalfire.redaction.router import router as redaction_router
+from signalfire.roads import service as roads
 from signalfire.roads.router import router as roads_router
 from signalfire.units import retention
 from signalfire.units.router import router as units_router
@@ -60,9 +61,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def _warm_up(runtime: Runtime) -> None:
     """Load the road network and geocoder, then freeze what is loaded out of the
     garbage collector's sight: otherwise each full collection walks those long-lived
-    objects and pauses a request for 100 ms now and then."""
+    objects and pauses a request for 100 ms now and then. The stored road closures are
+    loaded into the router too (each routing request checks for newer ones anyway)."""
     await run_in_threadpool(runtime.roads.geocoder)
+    await run_in_threadpool(_load_closures, runtime)
     gc.freeze()
+
+
+def _load_closures(runtime: Runtime) -> None:
+    with runtime.reader() as db:
+        roads.sync_router(db=db, network=runtime.roads)
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:

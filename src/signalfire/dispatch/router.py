@@ -21,6 +21,7 @@ from signalfire.incidents import closing
 from signalfire.incidents import service as incidents
 from signalfire.incidents.models import Incident
 from signalfire.incidents.schemas import CloseRequest, IncidentRead
+from signalfire.roads import service as roads
 from signalfire.units.models import Unit
 from signalfire.units.schemas import StatusChange, UnitRead
 
@@ -82,9 +83,8 @@ def recommend_units(
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> Recommendation:
     """Units to send per requirement of the run card, ranked by road ETA, with reasons."""
-    return recommend.recommend(
-        db=db, actor=actor, incident_id=incident_id, router=runtime.roads.router()
-    )
+    road = roads.sync_router(db=db, network=runtime.roads)  # closures of every replica
+    return recommend.recommend(db=db, actor=actor, incident_id=incident_id, router=road)
 
 
 @router.get("/incidents/{incident_id}/units", response_model=list[AssignmentRead])

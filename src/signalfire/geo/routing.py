@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,6 +58,7 @@ class Router:
         self.graph = graph
         self._reverse = graph.reverse_edge()
         self._closures: list[Closure] = []
+        self._version: Hashable = None
         self._lock = threading.Lock()
         self._cached: _Net | None = None
 
@@ -71,6 +73,20 @@ class Router:
         """End every closure of ``edge`` now."""
         with self._lock:
             self._closures = [c for c in self._closures if c.edge != edge]
+
+    def replace_closures(self, closures: Iterable[Closure], *, version: Hashable = None) -> None:
+        """Make the closures exactly ``closures`` (a store's copy), remembering the
+        store's ``version`` of them (see :attr:`closure_version`)."""
+        kept = list(closures)
+        with self._lock:
+            self._closures = kept
+            self._version = version
+
+    @property
+    def closure_version(self) -> Hashable:
+        """The ``version`` of the last :meth:`replace_closures` (``None`` before any)."""
+        with self._lock:
+            return self._version
 
     def active_closures(self, now: datetime) -> list[Closure]:
         """Closures in force at ``now``."""

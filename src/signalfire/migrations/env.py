@@ -12,6 +12,7 @@ import signalfire.core.audit.models
 import signalfire.dispatch.models
 import signalfire.dna.models
 import signalfire.incidents.models
+import signalfire.roads.models
 import signalfire.units.models  # noqa: F401  (registers the tables)
 from signalfire.core.db import Base
 

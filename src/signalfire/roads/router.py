@@ -22,23 +22,23 @@ Dispatcher = Annotated[Actor, requires(Perm.DISPATCH)]
 @router.get(
     "/road-closures", response_model=list[ClosureRead], dependencies=[requires(Perm.DISPATCH)]
 )
-def list_closures(runtime: RuntimeDep) -> list[ClosureRead]:
+def list_closures(db: DbSession, runtime: RuntimeDep) -> list[ClosureRead]:
     """Road segments closed now."""
-    return service.active_closures(network=runtime.roads)
+    return service.active_closures(db=db, network=runtime.roads)
 
 
 @router.post("/road-closures", response_model=ClosureRead, status_code=201)
 def close_road(
     data: ClosureCreate, db: DbSession, runtime: RuntimeDep, actor: Dispatcher
 ) -> ClosureRead:
-    """Close the road segment nearest the point; routing avoids it at once."""
+    """Close the road segment nearest the point; routing avoids it once this commits."""
     return service.close(db=db, actor=actor, network=runtime.roads, data=data)
 
 
 @router.delete("/road-closures/{edge}", status_code=204)
-def reopen_road(edge: int, db: DbSession, runtime: RuntimeDep, actor: Dispatcher) -> Response:
+def reopen_road(edge: int, db: DbSession, actor: Dispatcher) -> Response:
     """Open a closed segment again."""
-    service.reopen(db=db, actor=actor, network=runtime.roads, edge=edge)
+    service.reopen(db=db, actor=actor, edge=edge)
     return Response(status_code=204)
 
 

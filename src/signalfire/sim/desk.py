@@ -102,7 +102,7 @@ class Desk:
         try:
             with self.world.transaction() as db:
                 advice = recommend.recommend(
-                    db=db, actor=actor, incident_id=incident_id, router=self.world.router
+                    db=db, actor=actor, incident_id=incident_id, router=self.world.router(db)
                 )
                 chosen = [o.unit_id for r in advice.requirements for o in r.proposed]
                 if chosen:

@@ -55,7 +55,8 @@ class Simulation:
         sites = city.choose_sites(city.sites_from_map(extract))
         self.world = World(
             sessions=rt.sessions,
-            router=rt.roads.router(),
+            reader=rt.reader,
+            roads=rt.roads,
             actors={a.agency_id or 0: a for a in actors.values()},
             hospitals=[site for site in sites if site.kind == "hospital"],
             rng=np.random.default_rng(settings.seed),

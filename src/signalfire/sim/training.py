@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from signalfire.dispatch import service as dispatch
-from signalfire.geo.routing import Closure
 from signalfire.incidents import links
 from signalfire.incidents import service as incidents
 from signalfire.incidents.intervals import Kind
+from signalfire.roads import service as roads
+from signalfire.roads.schemas import ClosureCreate
 from signalfire.sim.desk import Call
 from signalfire.sim.engine import Simulation
 from signalfire.sim.scenario import ClosureSpec, Outage, Place, Scenario, ScriptedCall
@@ -113,11 +114,14 @@ def _schedule_outage(run: TrainingRun, outage: Outage) -> None:
 
 
 def _close_road(run: TrainingRun, spec: ClosureSpec) -> None:
+    """Close the road as a dispatcher would: stored, so every router honours it."""
     lat, lon, _address = locate(run.sim, spec.near)
-    router = run.sim.world.router
-    edge = router.graph.snap(lat, lon).edge
-    end = run.started_at + spec.until if spec.until is not None else None
-    router.close(Closure(edge=edge, start=run.sim.clock.now(), end=end))
+    # Stored like any closure, so it ends with the run at the latest.
+    end = run.started_at + spec.until if spec.until is not None else run.ends_at
+    world = run.sim.world
+    data = ClosureCreate(lat=lat, lon=lon, until=end, reason=spec.reason)
+    with world.transaction() as db:
+        roads.close(db=db, actor=world.actors[run.agency_id], network=world.roads, data=data)
 
 
 def outcomes(run: TrainingRun) -> list[CallOutcome]:

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from signalfire.core.auth.actor import Actor
 from signalfire.core.db import transaction
+from signalfire.geo.network import RoadNetwork
 from signalfire.geo.routing import Route, Router
+from signalfire.roads import service as roads
 from signalfire.sim.city import Site
 
 
@@ -21,7 +23,8 @@ class World:
     """The simulator's view of one install."""
 
     sessions: sessionmaker[Session]
-    router: Router
+    reader: sessionmaker[Session]  # read-only snapshots
+    roads: RoadNetwork
     actors: dict[int, Actor]  # agency id -> the simulator's account in it
     hospitals: list[Site]
     rng: np.random.Generator
@@ -37,7 +40,13 @@ class World:
         with transaction(self.sessions) as db:
             yield db
 
+    def router(self, db: Session) -> Router:
+        """The road router with the closures stored in the database (any process's)."""
+        return roads.sync_router(db=db, network=self.roads)
+
     def route(self, start: tuple[float, float], end: tuple[float, float]) -> Route | None:
         """The fastest road route between two points, closures included."""
-        graph = self.router.graph
-        return self.router.route(graph.snap(*start), graph.snap(*end), self.now())
+        with self.reader() as db:
+            router = self.router(db)
+        graph = router.graph
+        return router.route(graph.snap(*start), graph.snap(*end), self.now())
