@@ -38,6 +38,22 @@ class DatabaseSettings(_Section):
     echo: bool = Field(False, description="Log every SQL statement (debugging only).")
 
 
+class BusSettings(_Section):
+    url: str | None = Field(
+        None,
+        description="NATS server(s) with JetStream, e.g. nats://10.0.0.5:4222 (comma-separated "
+        "for a cluster): events go through a stored outbox to a file-backed stream that every "
+        "replica reads, so several servers can share one PostgreSQL database. Unset: the "
+        "in-process bus of a single server.",
+    )
+    stream: str = Field(
+        "SIGNALFIRE", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="JetStream stream name."
+    )
+    replicas: int = Field(
+        1, ge=1, le=5, description="Copies of the stream on a NATS cluster (3 in production)."
+    )
+
+
 class AuthSettings(_Section):
     idle_timeout_minutes: int = Field(
         30, ge=1, description="A session unused for this long expires."
@@ -243,6 +259,7 @@ class Settings(BaseSettings):
         "notices a cut-off tail (default: audit-head.json beside an SQLite database, "
         "else in data_dir).",
     )
+    bus: BusSettings = Field(default_factory=BusSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     log: LogSettings = Field(default_factory=LogSettings)

@@ -132,7 +132,10 @@ class InProcessSubscription:
             if self._wake_pending:
                 return
             self._wake_pending = True
-        self._loop.call_soon_threadsafe(self._move_inbox)
+        try:
+            self._loop.call_soon_threadsafe(self._move_inbox)
+        except RuntimeError:  # its loop is closed: the subscriber is gone without closing
+            self.close()
 
     def _move_inbox(self) -> None:
         with self._lock:
@@ -217,8 +220,13 @@ def bind_transactions(
     *,
     bus: EventBus,
     listeners: Iterable[TransactionListener] = (),
+    committed: Callable[[Sequence[Event]], None] | None = None,
 ) -> None:
-    """Hook staged events of ``factory``'s sessions to ``listeners`` and ``bus``."""
+    """Hook staged events of ``factory``'s sessions to ``listeners`` and ``bus``.
+
+    ``committed`` replaces publishing to ``bus`` after a commit (the outbox relay's
+    wake-up, when a listener stored the events for it instead).
+    """
     chosen = list(listeners)
 
     # Savepoints (``begin_nested``) fire these events too; only the outermost
@@ -233,7 +241,12 @@ def bind_transactions(
         if session.in_nested_transaction():
             return
         pending = session.info.pop(_STAGED, None)
-        for item in pending or ():
+        if not pending:
+            return
+        if committed is not None:
+            committed(pending)
+            return
+        for item in pending:
             bus.publish(item)
 
     def after_rollback(session: Session, ended: SessionTransaction) -> None:
@@ -243,6 +256,25 @@ def bind_transactions(
     sa_event.listen(factory, "before_commit", before_commit)
     sa_event.listen(factory, "after_commit", after_commit)
     sa_event.listen(factory, "after_soft_rollback", after_rollback)
+
+
+def event_class(topic: str) -> type[Event]:
+    """The event class named ``topic`` (to rebuild an event that crossed a process).
+
+    Raises ``KeyError`` for a topic no loaded class has.
+    """
+    known = _BY_TOPIC.get(topic)
+    if known is not None:
+        return known
+    pending: list[type[Event]] = [Event]
+    while pending:
+        cls = pending.pop()
+        _BY_TOPIC.setdefault(cls.topic, cls)
+        pending.extend(cls.__subclasses__())
+    return _BY_TOPIC[topic]
+
+
+_BY_TOPIC: dict[str, type[Event]] = {}
 
 
 class AccessDenied(Event):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from signalfire.core import outbox
 from signalfire.core.audit import service as audit
 from signalfire.core.audit import witness as audit_witness
 from signalfire.core.config import Settings
 from signalfire.core.db import make_engine, make_session_factory
 from signalfire.core.events import EventBus, InProcessBus, bind_transactions
+from signalfire.core.nats_bus import NatsBus
 from signalfire.geo.network import RoadNetwork
 
 
@@ -26,6 +29,14 @@ class Runtime:
     bus: EventBus
     roads: RoadNetwork
     witness: audit_witness.Witness | None = None  # the audit chain's head, outside the database
+    relay: outbox.Relay | None = None  # publishes the outbox when the bus is NATS
+
+    def close(self) -> None:
+        """Relay what the outbox still holds and disconnect from the bus (NATS mode)."""
+        if self.relay is not None:
+            self.relay.stop()
+        if isinstance(self.bus, NatsBus):
+            self.bus.close()
 
 
 def build_runtime(settings: Settings, *, keep_wal: bool = False) -> Runtime:
@@ -36,13 +47,27 @@ def build_runtime(settings: Settings, *, keep_wal: bool = False) -> Runtime:
     """
     engine = make_engine(settings.database.url, echo=settings.database.echo, keep_wal=keep_wal)
     sessions = make_session_factory(engine)
-    bus = InProcessBus()
-    bind_transactions(sessions, bus=bus, listeners=[audit.append])
+    bus: EventBus
+    relay = None
+    if settings.bus.url:
+        bus = nats = NatsBus(
+            settings.bus.url, stream=settings.bus.stream, replicas=settings.bus.replicas
+        )
+        relay = outbox.Relay(sessions, nats)
+        bind_transactions(
+            sessions,
+            bus=bus,
+            listeners=[audit.append, outbox.stage],
+            committed=lambda _events: relay.wake(),
+        )
+    else:
+        bus = InProcessBus()
+        bind_transactions(sessions, bus=bus, listeners=[audit.append])
     witness = audit_witness.for_settings(settings)
     if witness is not None:
         audit_witness.bind(sessions, witness)
     roads = RoadNetwork(settings.geo.extract, settings.geo.cache_dir or settings.data_dir / "cache")
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -50,4 +75,9 @@ def build_runtime(settings: Settings, *, keep_wal: bool = False) -> Runtime:
         bus=bus,
         roads=roads,
         witness=witness,
+        relay=relay,
     )
+    if relay is not None:
+        relay.start()
+        atexit.register(runtime.close)
+    return runtime

@@ -9,6 +9,7 @@ import signalfire.accounts.models
 import signalfire.alerts.models
 import signalfire.cameras.models
 import signalfire.core.audit.models
+import signalfire.core.outbox
 import signalfire.dispatch.models
 import signalfire.dna.models
 import signalfire.incidents.models
