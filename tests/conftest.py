@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +30,7 @@ from signalfire.core.auth.permissions import Role
 from signalfire.core.config import load_settings
 from signalfire.core.db import Base, make_engine, transaction
 from signalfire.core.runtime import Runtime, build_runtime
+from tests.nats_process import running_nats
 
 PG_URL = os.environ.get("SIGNALFIRE_TEST_DATABASE_URL")
 PG_UNSET = "SIGNALFIRE_TEST_DATABASE_URL is not set"
@@ -124,6 +125,37 @@ def runtime(database_url: str, road_cache: Path, tmp_path: Path) -> Iterator[Run
     )
     yield rt
     rt.engine.dispose()
+
+
+@pytest.fixture
+def nats_url(tmp_path: Path) -> Iterator[str]:
+    with running_nats(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def replicas(
+    database_url: str, nats_url: str, road_cache: Path, tmp_path: Path
+) -> Iterator[Callable[[str], Runtime]]:
+    """Build runtimes ("replicas" or restarts) on one database and one NATS server."""
+    built: list[Runtime] = []
+
+    def replica(name: str) -> Runtime:
+        runtime = build_runtime(
+            load_settings(
+                database={"url": database_url},
+                data_dir=tmp_path / name,
+                bus={"url": nats_url},
+                geo={"cache_dir": road_cache, "preload": False},
+            )
+        )
+        built.append(runtime)
+        return runtime
+
+    yield replica
+    for runtime in built:
+        runtime.close()
+        runtime.engine.dispose()
 
 
 @pytest.fixture

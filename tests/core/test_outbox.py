@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,47 +18,14 @@ from signalfire.accounts.events import AgencyCreated
 from signalfire.accounts.schemas import AgencyCreate
 from signalfire.core import outbox
 from signalfire.core.auth.actor import Actor
-from signalfire.core.config import load_settings
 from signalfire.core.db import transaction
 from signalfire.core.events import Event
 from signalfire.core.nats_bus import BusUnavailable, NatsBus
-from signalfire.core.runtime import Runtime, build_runtime
+from signalfire.core.runtime import Runtime
 from tests.conftest import World
 from tests.demo_process import free_port
-from tests.nats_process import running_nats
 
 QUIET_S = 0.5  # how long "nothing arrives" is watched for
-
-
-@pytest.fixture
-def nats_url(tmp_path: Path) -> Iterator[str]:
-    with running_nats(tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def replicas(
-    database_url: str, nats_url: str, road_cache: Path, tmp_path: Path
-) -> Iterator[Callable[[str], Runtime]]:
-    """Build runtimes ("replicas" or restarts) on one database and one NATS server."""
-    built: list[Runtime] = []
-
-    def replica(name: str) -> Runtime:
-        runtime = build_runtime(
-            load_settings(
-                database={"url": database_url},
-                data_dir=tmp_path / name,
-                bus={"url": nats_url},
-                geo={"cache_dir": road_cache, "preload": False},
-            )
-        )
-        built.append(runtime)
-        return runtime
-
-    yield replica
-    for runtime in built:
-        runtime.close()
-        runtime.engine.dispose()
 
 
 @pytest.fixture

@@ -59,9 +59,9 @@ def _two_way_edges(graph: RoadGraph) -> Iterator[int]:
     its two directions) and each where a closure at its middle lands on it."""
     reverse = graph.reverse_edge()
     for edge in range(graph.edge_count // 2, graph.edge_count):
-        if edge < reverse[edge] and graph.length_m[edge] > 40:
-            if graph.snap(*_midpoint(graph, edge)).edge in (edge, reverse[edge]):
-                yield edge
+        long_and_once = edge < reverse[edge] and graph.length_m[edge] > 40
+        if long_and_once and graph.snap(*_midpoint(graph, edge)).edge in (edge, reverse[edge]):
+            yield edge
 
 
 def _midpoint(graph: RoadGraph, edge: int) -> tuple[float, float]:

@@ -72,10 +72,15 @@ class Client:
     """One connected viewer."""
 
     agency_id: int | None
+    #: The client has every delta up to this one (it resumed from another replica that
+    #: may have been ahead of this one).
+    after: int = -1
     queue: asyncio.Queue[Delta] = field(default_factory=lambda: asyncio.Queue(20_000))
     overflowed: bool = False
 
     def sees(self, delta: Delta) -> bool:
+        if delta.seq <= self.after:
+            return False
         return self.agency_id is None or not delta.agencies or self.agency_id in delta.agencies
 
 
@@ -91,15 +96,37 @@ def _deltas(event: Event) -> Iterator[tuple[str, frozenset[int], dict[str, Any]]
     yield event.topic, agencies, body
 
 
+#: Deltas one event may make (positions of that many units); a delta's number is its
+#: event's stream position times this, plus its index, when the bus numbers events.
+DELTAS_PER_EVENT = 2**16
+
+
 class LiveHub:
-    """Numbers committed events and fans them out to WebSocket clients."""
+    """Numbers committed events and fans them out to WebSocket clients.
+
+    On the in-process bus the hub counts deltas itself, so its numbers (and its epoch)
+    die with the process. On NATS JetStream a delta's number comes from its event's
+    position in the stream, the same on every replica: a client may resume on any of
+    them with the ``since`` it had.
+    """
 
     def __init__(self, bus: EventBus, *, buffer_size: int = 20_000) -> None:
         self.bus = bus
-        self.epoch = uuid.uuid4().hex[:12]
-        self.seq = 0
-        self._buffer: deque[Delta] = deque(maxlen=buffer_size)
+        # a hub that numbers deltas itself gets an epoch of its own
+        self._base_epoch = bus.epoch if bus.first_seq is not None else uuid.uuid4().hex[:12]
+        self._restarts = 0
+        self.epoch = self._epoch()
+        #: The newest delta number the hub has handed out (or knows it never saw).
+        self.seq = 0 if bus.first_seq is None else bus.first_seq * DELTAS_PER_EVENT - 1
+        #: Resuming needs ``since`` at least this: deltas up to it are not buffered.
+        self._floor = self.seq
+        self._buffer_size = buffer_size
+        self._buffer: deque[Delta] = deque()
         self._clients: set[Client] = set()
+
+    def _epoch(self) -> str:
+        base = self._base_epoch
+        return base if self._restarts == 0 else f"{base}.{self._restarts}"
 
     async def run(self) -> None:
         """Consume the bus until cancelled. If the hub itself falls behind, it starts a
@@ -117,18 +144,35 @@ class LiveHub:
 
     def restart(self) -> None:
         """Forget the buffer and make every client reconnect (new epoch)."""
-        self.epoch = uuid.uuid4().hex[:12]
+        self._restarts += 1
+        self.epoch = self._epoch()
         self._buffer.clear()
+        self._floor = self.seq
         for client in list(self._clients):
             client.overflowed = True
             with contextlib.suppress(asyncio.QueueFull):
                 client.queue.put_nowait(Delta(self.seq, "hub.restart", frozenset(), {}))
 
+    def _number(self, event: Event, index: int) -> int:
+        if event.bus_seq is None:
+            return self.seq + 1
+        return event.bus_seq * DELTAS_PER_EVENT + min(index, DELTAS_PER_EVENT - 1)
+
+    def _newest_known(self) -> int:
+        """The highest ``since`` a client may resume from: on a numbering bus another
+        replica may be a little ahead of this one (the stream's numbers are shared)."""
+        return self.seq if self.bus.first_seq is None else 2**53
+
     def publish(self, event: Event) -> None:
         """Number ``event``'s deltas and queue them for every client that may see them."""
-        for topic, agencies, data in _deltas(event):
-            self.seq += 1
-            delta = Delta(self.seq, topic, agencies, data)
+        for index, (topic, agencies, data) in enumerate(_deltas(event)):
+            seq = self._number(event, index)
+            if seq <= self.seq:  # delivered again (a repeat): never send it twice
+                continue
+            self.seq = seq
+            delta = Delta(seq, topic, agencies, data)
+            if len(self._buffer) == self._buffer_size:
+                self._floor = self._buffer.popleft().seq
             self._buffer.append(delta)
             for client in list(self._clients):
                 if client.sees(delta):
@@ -142,9 +186,9 @@ class LiveHub:
         the buffer no longer reaches back that far and a snapshot is needed)."""
         client = Client(agency_id)
         backlog: list[Delta] | None = None
-        oldest = self._buffer[0].seq if self._buffer else self.seq + 1
-        if since is not None and since <= self.seq and since + 1 >= oldest:
-            backlog = [d for d in self._buffer if d.seq > since and client.sees(d)]
+        if since is not None and self._floor <= since <= self._newest_known():
+            client.after = since
+            backlog = [d for d in self._buffer if client.sees(d)]
         self._clients.add(client)
         return client, backlog
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
@@ -61,6 +61,19 @@ class Event(BaseModel):
     purpose: str | None = None
     case_number: str | None = None
 
+    #: Where the bus placed the event in its stream (JetStream's stream sequence), the
+    #: same on every replica; ``None`` on the in-process bus.
+    _bus_seq: int | None = PrivateAttr(None)
+
+    @property
+    def bus_seq(self) -> int | None:
+        """The event's position in the bus's stream, when the bus keeps one."""
+        return self._bus_seq
+
+    def placed_at(self, seq: int) -> None:
+        """Record where the bus placed the event (only a bus calls this)."""
+        self._bus_seq = seq
+
     def payload(self) -> dict[str, Any]:
         """The fields a subclass adds, JSON-ready."""
         base = set(Event.model_fields)
@@ -95,7 +108,14 @@ class Subscription(Protocol):
 
 
 class EventBus(Protocol):
-    """Publish/subscribe, in one process or across replicas (NATS JetStream later)."""
+    """Publish/subscribe, in one process or across replicas (NATS JetStream)."""
+
+    #: Names the bus's numbering of events: equal on every replica that reads the same
+    #: stream, new for each in-process bus (its numbering dies with the process).
+    epoch: str
+    #: The first stream position this process receives, when the bus numbers events
+    #: (``None``: the in-process bus, whose subscribers number events themselves).
+    first_seq: int | None
 
     def publish(self, event: Event) -> None:
         """Deliver ``event`` to subscribers; thread-safe, never blocks."""
@@ -168,6 +188,8 @@ class InProcessBus:
     """The embedded bus: asyncio queues in this process."""
 
     def __init__(self) -> None:
+        self.epoch = uuid4().hex[:12]
+        self.first_seq: int | None = None
         self._lock = threading.Lock()
         self._subscriptions: list[InProcessSubscription] = []
 

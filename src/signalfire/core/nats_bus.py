@@ -15,6 +15,7 @@ message can be lost when the machine dies (Jepsen's analysis of NATS 2.12.1, 202
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 from collections.abc import Coroutine, Sequence
@@ -24,7 +25,7 @@ import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import DeliverPolicy, StorageType, StreamConfig
+from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 from pydantic import ValidationError
 
@@ -58,6 +59,11 @@ class NatsBus:
         self, url: str, *, stream: str = "SIGNALFIRE", replicas: int = 1, timeout: float = 10.0
     ) -> None:
         self.stream = stream
+        #: Names the stream's numbering (its name and creation time): the same for every
+        #: replica, new if the stream was ever made afresh.
+        self.epoch = ""
+        #: The first stream sequence this process receives (what came before, it never saw).
+        self.first_seq: int | None = 1
         self._timeout = timeout
         self._local = InProcessBus()
         self._loop = asyncio.new_event_loop()
@@ -93,13 +99,18 @@ class NatsBus:
             max_age=MAX_AGE_S,
         )
         try:
-            await self._js.add_stream(config)
+            info = await self._js.add_stream(config)
         except BadRequestError:  # it exists with other settings: take ours
-            await self._js.update_stream(config)
+            info = await self._js.update_stream(config)
+        created = info.created.isoformat() if info.created else ""
+        self.epoch = hashlib.sha256(f"{self.stream} {created}".encode()).hexdigest()[:12]
+        self.first_seq = info.state.last_seq + 1
         await self._js.subscribe(
             f"{SUBJECT}.>",
             ordered_consumer=True,
-            deliver_policy=DeliverPolicy.NEW,
+            config=ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self.first_seq
+            ),
             cb=self._received,
         )
 
@@ -110,6 +121,7 @@ class NatsBus:
         except (KeyError, ValidationError) as exc:
             log.warning("dropped an event this version cannot read (%s): %s", topic, exc)
             return
+        event.placed_at(message.metadata.sequence.stream)
         self._local.publish(event)
 
     def publish_stored(self, batch: Sequence[Outgoing]) -> None:
