@@ -8,13 +8,14 @@ DEFACE := build/deface-venv/.installed  # the redaction benchmark's peer (see be
 CONSOLE := src/signalfire/api/console/index.html
 CONSOLE_DEPS := console/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
+HAPROXY := /usr/sbin/haproxy
 
 .PHONY: demo test lint format install console bench clean
 
 demo: $(STAMP) $(CONSOLE)  ## Install, prepare the embedded database under ./var and serve on :8000
 	$(BIN)/signalfire demo
 
-test: $(STAMP) $(CONSOLE) $(CHROMIUM) lint  ## Lint, type-check and run the whole test suite
+test: $(STAMP) $(CONSOLE) $(CHROMIUM) $(HAPROXY) lint  ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -37,11 +38,12 @@ $(CONSOLE_DEPS): console/package.json console/package-lock.json
 $(CONSOLE): $(CONSOLE_DEPS) $(shell find console/src console/public -type f) console/index.html console/vite.config.ts console/tsconfig.json
 	cd console && npm run build
 
-# The browser tests drive Debian's Chromium (no browser download at run time).
-$(CHROMIUM):
-	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; \
-	else echo "install Debian's chromium (apt-get install chromium) for the console tests"; exit 1; fi
+# Debian packages the tests drive: Chromium (the console's browser tests, no browser
+# download at run time) and HAProxy (replicas behind a load balancer, failover tests).
+$(CHROMIUM) $(HAPROXY):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(notdir $@); \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq $(notdir $@); \
+	else echo "install Debian's $(notdir $@) (apt-get install $(notdir $@)) for the tests"; exit 1; fi
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \

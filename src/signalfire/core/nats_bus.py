@@ -41,6 +41,9 @@ SUBJECT = "signalfire.events"
 DEDUPLICATION_WINDOW_S = 600.0
 #: How long the stream keeps events (a replica resuming reads back at most this far).
 MAX_AGE_S = 24 * 3600.0
+#: How long a batch waits for its acknowledgements (milliseconds when all is well); on a
+#: timeout the relay publishes the batch again, to the node the client fails over to.
+ACK_TIMEOUT_S = 2.0
 T = TypeVar("T")
 
 
@@ -138,7 +141,7 @@ class NatsBus:
             )
             for item in batch
         ]
-        await asyncio.wait_for(asyncio.gather(*acks), self._timeout)
+        await asyncio.wait_for(asyncio.gather(*acks), ACK_TIMEOUT_S)
 
     def publish(self, event: Event) -> None:
         """Publish one event straight away, acknowledged (services go through the outbox)."""
