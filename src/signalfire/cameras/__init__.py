@@ -8,7 +8,8 @@ Sub-packages, one job each:
 - :mod:`~signalfire.cameras.registry`: the cameras themselves (service, schemas, HTTP
   routes, source URLs) and reading their stored camera events and pictures.
 - :mod:`~signalfire.cameras.workers`: the analysis workers (local processes or Ray
-  actors), their supervisor, and the ingest that stores what they report.
+  actors), their supervisor with its camera leases (one supervisor per camera across
+  replicas), and the ingest that stores what they report.
 - :mod:`~signalfire.cameras.recordings`: the segment writer, recordings and evidence
   holds, clip exports, retention and the files on disk.
 

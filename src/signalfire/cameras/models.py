@@ -1,4 +1,5 @@
-"""Camera tables: the registry, live health, analysis events, recorded segments, holds."""
+"""Camera tables: the registry, live health, analysis leases, analysis events, recorded
+segments, holds, exports."""
 
 from __future__ import annotations
 
@@ -61,6 +62,22 @@ class CameraHealth(Base):
     worker: Mapped[str | None] = mapped_column(String(100))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CameraLease(Base):
+    """Which supervisor may analyse a camera, until when: one holder per camera, across
+    every replica on the database (see :mod:`signalfire.cameras.workers.lease`)."""
+
+    __tablename__ = "camera_leases"
+    __table_args__ = (Index("ix_camera_leases_holder", "holder"),)
+
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(200))  # host:pid:random of a supervisor
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    renewed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CameraEvent(Base):

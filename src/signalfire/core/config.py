@@ -190,6 +190,31 @@ class VideoSettings(_Section):
     purge_interval_minutes: float = Field(
         10, gt=0, description="How often recordings past their camera's retention are deleted."
     )
+    lease_s: float = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description="How long a supervisor's lease on a camera (the right to analyse it, "
+        "kept in the database) lasts unless renewed; a dead supervisor's cameras go to "
+        "another within this plus one heartbeat. Replicas' clocks must agree to well "
+        "under this (NTP).",
+    )
+    lease_heartbeat_s: float = Field(
+        2.0,
+        gt=0,
+        le=600,
+        description="How often a supervisor renews its camera leases, re-reads the "
+        "registry and takes free or expired leases; at most a third of lease_s.",
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_well_within_lease(self) -> VideoSettings:
+        if self.lease_heartbeat_s * 3 > self.lease_s:
+            raise ValueError(
+                f"video.lease_heartbeat_s ({self.lease_heartbeat_s}) must be at most a "
+                f"third of video.lease_s ({self.lease_s}), so one late renewal loses nothing"
+            )
+        return self
 
 
 class LogSettings(_Section):

@@ -1,2 +1,3 @@
-"""Analysis workers: the supervisor, local and Ray pools, the worker process and runner,
-the worker messages, retry back-off, and the ingest that stores what workers report."""
+"""Analysis workers: the supervisor and its camera leases, local and Ray pools, the worker
+process and runner, the worker messages, retry back-off, and the ingest that stores what
+workers report."""

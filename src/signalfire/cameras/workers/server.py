@@ -15,12 +15,19 @@ log = logging.getLogger("signalfire.cameras")
 
 
 def supervise(runtime: Runtime, stop: threading.Event) -> None:
-    """Start the configured workers and supervise them until ``stop`` is set."""
+    """Start the configured workers and supervise them until ``stop`` is set; then stop
+    the workers and give up the camera leases, so another supervisor takes the cameras
+    at its next heartbeat."""
     backend = make_backend(runtime)
+    supervisor = Supervisor(runtime, backend)
     try:
-        Supervisor(runtime, backend).run(stop)
+        supervisor.run(stop)
     finally:
         backend.close()
+        try:
+            supervisor.release()
+        except Exception:
+            log.exception("could not release the camera leases; they expire on their own")
 
 
 async def run(runtime: Runtime) -> None:
