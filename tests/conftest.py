@@ -56,16 +56,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def throwaway_postgres(prefix: str) -> Iterator[str]:
-    """URL of a new, empty PostgreSQL database beside the configured one, dropped after."""
-    if PG_URL is None:
+def throwaway_postgres(prefix: str, server: str | None = PG_URL) -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database beside ``server``'s (by default the
+    configured one), dropped after."""
+    if server is None:
         pytest.skip(PG_UNSET)
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))

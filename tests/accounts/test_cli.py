@@ -6,6 +6,7 @@ The CLI builds its runtime with ``load_settings()`` on every command (not the ca
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,16 @@ def test_each_command_reads_the_database_url_afresh(
     ok("db", "upgrade")
 
     assert ok("agency", "list") == ""
+
+
+def test_an_unreachable_bus_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("SIGNALFIRE_BUS__URL", f"nats://127.0.0.1:{port}")
+
+    result = sf("agency", "list")
+
+    assert result.exit_code == 2
+    assert f"cannot use the NATS stream SIGNALFIRE at nats://127.0.0.1:{port}" in result.stderr
+    assert "SIGNALFIRE_BUS__URL" in result.stderr

@@ -136,7 +136,8 @@ def haproxy(directory: Path, backends: list[str]) -> tuple[Process, str]:
         pytest.skip(f"no HAProxy at {HAPROXY} (make test installs Debian's haproxy)")
     port = free_port()
     env = clean_environment() | {"SIGNALFIRE_LISTEN": f"127.0.0.1:{port}"}
-    for i, base in enumerate(backends, start=1):
+    # the configuration names two servers; with one replica both lines point at it
+    for i, base in enumerate([*backends, *backends][:2], start=1):
         env[f"SIGNALFIRE_REPLICA{i}"] = base.removeprefix("http://")
     argv = [str(HAPROXY), "-db", "-f", str(DEPLOY / "haproxy" / "haproxy.cfg")]
     return Process("haproxy", argv, env, directory / "haproxy.log"), f"http://127.0.0.1:{port}"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from signalfire.core.config import UnknownSettingError, load_settings
 from signalfire.core.db import transaction
 from signalfire.core.errors import DomainError
+from signalfire.core.nats_bus import BusUnavailable
 from signalfire.core.runtime import Runtime, build_runtime
 
 err = Console(stderr=True)
@@ -34,6 +35,9 @@ def runtime(*, serving: bool = False) -> Runtime:
         return build_runtime(load_settings(), keep_wal=not serving)
     except (ValidationError, UnknownSettingError, FileNotFoundError) as exc:
         fail(f"configuration error: {exc}")
+        raise typer.Exit(2) from exc
+    except BusUnavailable as exc:
+        fail(f"{exc} (is NATS running? bus.url / SIGNALFIRE_BUS__URL names it)")
         raise typer.Exit(2) from exc
 
 
