@@ -25,7 +25,9 @@ FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "signalfire.core.db", "signal
 #: Packages that are pure libraries as a whole.
 PURE_PACKAGES = ("geo", "video", "vision", "strstats")
 #: The redaction package is the engine except for its job API (stored jobs, HTTP, events).
-REDACTION_JOB_API = frozenset({"router.py", "jobs.py", "schemas.py", "events.py"})
+REDACTION_JOB_API = frozenset(
+    {"router.py", "jobs.py", "models.py", "recovery.py", "schemas.py", "events.py"}
+)
 #: The DNA statistics library: in ``strstats/`` when it exists, else these modules of ``dna/``.
 DNA_LIBRARY = (
     "loci",

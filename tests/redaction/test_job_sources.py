@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from signalfire.cameras.models import ClipExport
 from signalfire.core import clock
@@ -17,6 +18,7 @@ from signalfire.core.auth.permissions import Role
 from signalfire.core.config import load_settings
 from signalfire.core.db import transaction
 from signalfire.core.runtime import Runtime, build_runtime
+from signalfire.redaction.models import RedactionJob
 from tests.cameras.support import add_camera
 from tests.conftest import World, bearer
 from tests.redaction.support import grace_hopper, write_clip
@@ -101,9 +103,10 @@ def _wait(client: TestClient, job: str, headers: Headers) -> dict[str, Any]:
 
 
 def jobs_of(client: TestClient) -> int:
-    """How many redaction jobs the server holds."""
-    store = getattr(client.app.state, "redaction_jobs", None)  # type: ignore[attr-defined]
-    return 0 if store is None else len(store._jobs)
+    """How many redaction jobs the server's database holds."""
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    with runtime.sessions() as db:
+        return db.scalar(select(func.count()).select_from(RedactionJob)) or 0
 
 
 def test_a_camera_export_of_ones_agency_is_redacted_by_id(

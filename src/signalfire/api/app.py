@@ -28,6 +28,7 @@ from signalfire.dispatch.router import router as dispatch_router
 from signalfire.dispatch.service import RESPONDERS
 from signalfire.dna.router import router as dna_router
 from signalfire.incidents.router import router as incidents_router
+from signalfire.redaction import recovery as redaction_recovery
 from signalfire.redaction.router import router as redaction_router
 from signalfire.roads import service as roads
 from signalfire.roads.router import router as roads_router
@@ -41,7 +42,14 @@ class UndeclaredPermissionError(RuntimeError):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the live-update hub and the retention job while the app serves."""
+    """Run the live-update hub and the retention job while the app serves; first mark
+    failed the redaction jobs a stopped server left running."""
+    runtime: Runtime = app.state.runtime
+    await run_in_threadpool(
+        redaction_recovery.recover_at_start,
+        runtime.sessions,
+        runtime.settings.data_dir / "redactions",
+    )
     tasks = [
         asyncio.create_task(app.state.live_hub.run()),
         asyncio.create_task(retention.purge_periodically(app.state.runtime)),

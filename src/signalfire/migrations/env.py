@@ -13,6 +13,7 @@ import signalfire.core.outbox
 import signalfire.dispatch.models
 import signalfire.dna.models
 import signalfire.incidents.models
+import signalfire.redaction.models
 import signalfire.roads.models
 import signalfire.units.models  # noqa: F401  (registers the tables)
 from signalfire.core.db import Base

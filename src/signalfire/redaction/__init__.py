@@ -6,7 +6,8 @@ whole frames; ``blur_faces`` hides the faces in one image (event snapshots).
 
 The engine is a pure library (no web, no SQL, nothing of ``signalfire.core``) that
 raises :class:`~signalfire.redaction.errors.RedactionError`; the job API (``jobs``,
-``router``, ``schemas``, ``events``) maps those to domain errors.
+``models``, ``recovery``, ``router``, ``schemas``, ``events``), whose jobs are stored in
+the database, maps those to domain errors.
 """
 
 from __future__ import annotations

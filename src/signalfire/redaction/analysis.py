@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import os
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from signalfire.redaction import media
-from signalfire.redaction.errors import UnreadableVideo
+from signalfire.redaction.errors import RedactionError, UnreadableVideo
 from signalfire.redaction.faces import Scale, detection_size
 from signalfire.redaction.options import RedactionOptions
 from signalfire.redaction.tracks import Track, Tracker
@@ -102,6 +107,56 @@ def analyse(
         track.track_id = number
     tracks.sort(key=lambda t: t.track_id)
     return Analysis(path, sha256_of(path), info, count, options, tracks)
+
+
+def save(analysis: Analysis, path: Path) -> None:
+    """Write ``analysis`` to ``path`` (NumPy's ``.npz``, no pickles), atomically, so a
+    later process can review and export it without analysing the clip again."""
+    info = asdict(analysis.info) | {"fps": str(analysis.info.fps)}
+    meta = {
+        "input_path": str(analysis.input_path),
+        "input_sha256": analysis.input_sha256,
+        "info": info,
+        "frame_count": analysis.frame_count,
+        "options": analysis.options.model_dump(mode="json"),
+        "tracks": [[t.track_id, t.kind] for t in analysis.tracks],
+    }
+    arrays: dict[str, Any] = {"meta": np.array(json.dumps(meta))}
+    for i, track in enumerate(analysis.tracks):
+        arrays[f"frames{i}"] = np.asarray(track.frames, np.int64)
+        arrays[f"boxes{i}"] = np.asarray(track.boxes, np.float32).reshape(-1, 5)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial", dir=path.parent)
+    with os.fdopen(fd, "wb") as file:
+        file.write(buffer.getvalue())
+    os.replace(name, path)
+
+
+def load(path: Path) -> Analysis:
+    """The analysis :func:`save` wrote to ``path``; :class:`RedactionError` if it is
+    missing or damaged."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            meta = json.loads(str(stored["meta"]))
+            tracks = []
+            for i, (track_id, kind) in enumerate(meta["tracks"]):
+                track = Track(int(track_id), kind)
+                for frame, box in zip(stored[f"frames{i}"], stored[f"boxes{i}"], strict=True):
+                    track.add(int(frame), box)
+                tracks.append(track)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise RedactionError(f"the stored analysis is missing or damaged ({error})") from None
+    info = media.VideoInfo(**(meta["info"] | {"fps": Fraction(meta["info"]["fps"])}))
+    return Analysis(
+        Path(meta["input_path"]),
+        meta["input_sha256"],
+        info,
+        int(meta["frame_count"]),
+        RedactionOptions.model_validate(meta["options"]),
+        tracks,
+    )
 
 
 def _to_source(boxes: Boxes, sx: float, sy: float) -> Boxes:

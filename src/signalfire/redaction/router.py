@@ -94,7 +94,8 @@ def create_job(
     """Start a job on an uploaded clip or a finished camera export of your agency: the
     analysis runs now; export with ``export: true`` or later."""
     store = jobs(request)
-    job = store.create(
+    return store.create(
+        db=db,
         actor=actor,
         why=why,
         source=_source(request, db, data, actor),
@@ -102,52 +103,52 @@ def create_job(
         edits=data.edits,
         export_when_ready=data.export,
     )
-    return job.read()
 
 
 @router.get("/{job_id}", response_model=JobRead)
-def read_job(job_id: str, request: Request, actor: Exporter) -> JobRead:
+def read_job(job_id: str, request: Request, db: DbSession, actor: Exporter) -> JobRead:
     """The job's state, progress, tracks and (when exported) report."""
-    return jobs(request).get(job_id, actor).read()
+    return jobs(request).get(db=db, job_id=job_id, actor=actor)
 
 
 @router.put("/{job_id}/edits", response_model=JobRead)
-def set_edits(job_id: str, edits: Edits, request: Request, actor: Exporter) -> JobRead:
+def set_edits(
+    job_id: str, edits: Edits, request: Request, db: DbSession, actor: Exporter
+) -> JobRead:
     """Replace the review: removed tracks, manual boxes (followed forward), whole frames."""
-    store = jobs(request)
-    return store.set_edits(store.get(job_id, actor), edits).read()
+    return jobs(request).set_edits(db=db, job_id=job_id, actor=actor, edits=edits)
 
 
 @router.post("/{job_id}/export", response_model=JobRead, status_code=202)
-def start_export(job_id: str, request: Request, actor: Exporter) -> JobRead:
+def start_export(job_id: str, request: Request, db: DbSession, actor: Exporter) -> JobRead:
     """Export under the current edits (audited when done)."""
-    store = jobs(request)
-    return store.start_export(store.get(job_id, actor)).read()
+    return jobs(request).start_export(db=db, job_id=job_id, actor=actor)
 
 
 @router.get("/{job_id}/preview", response_class=Response)
 def preview_frame(
     job_id: str,
     request: Request,
+    db: DbSession,
     actor: Exporter,
     t: Annotated[float | None, Query(ge=0, description="Time in seconds.")] = None,
     frame: Annotated[int | None, Query(ge=0, description="Frame index.")] = None,
 ) -> Response:
     """A frame as it will be exported (JPEG), at ``t`` seconds or frame ``frame``."""
     store = jobs(request)
-    job = store.get(job_id, actor)
     if t is not None and frame is None:
-        frame = round(t * (job.analysis.info.fps if job.analysis else 0))
+        frame = round(t * (store.get(db=db, job_id=job_id, actor=actor).fps or 0))
     elif t is not None or frame is None:
         raise Invalid("give exactly one of t (seconds) or frame")
-    return Response(store.preview_jpeg(job, frame), media_type="image/jpeg")
+    jpeg = store.preview_jpeg(db=db, job_id=job_id, actor=actor, frame=frame)
+    return Response(jpeg, media_type="image/jpeg")
 
 
 @router.get("/{job_id}/output", response_class=FileResponse)
 def download(job_id: str, request: Request, db: DbSession, actor: Exporter) -> FileResponse:
     """The redacted MP4 (audited)."""
     store = jobs(request)
-    job = store.get(job_id, actor)
+    job = store.get(db=db, job_id=job_id, actor=actor)
     path = store.output_path(job)
     output = job.report.output if job.report else None
     if output is None:
@@ -159,8 +160,8 @@ def download(job_id: str, request: Request, db: DbSession, actor: Exporter) -> F
             agency_id=actor.agency_id,
             record_type="redaction",
             record_id=job.id,
-            purpose=job.why.purpose,
-            case_number=job.why.case_number,
+            purpose=job.purpose,
+            case_number=job.case_number,
             output_sha256=output.sha256,
         ),
     )
@@ -168,7 +169,6 @@ def download(job_id: str, request: Request, db: DbSession, actor: Exporter) -> F
 
 
 @router.delete("/{job_id}", status_code=204)
-def delete_job(job_id: str, request: Request, actor: Exporter) -> None:
+def delete_job(job_id: str, request: Request, db: DbSession, actor: Exporter) -> None:
     """Forget a finished job and delete its files."""
-    store = jobs(request)
-    store.delete(store.get(job_id, actor))
+    jobs(request).delete(db=db, job_id=job_id, actor=actor)
