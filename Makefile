@@ -65,6 +65,7 @@ bench: $(STAMP) $(DEFACE)  ## Run the benchmarks in bench/ and update docs/bench
 	$(BIN)/python -m bench.video
 	$(BIN)/python -m bench.cameras
 	$(BIN)/python -m bench.dna_search
+	$(BIN)/python -m bench.replicas  # needs PostgreSQL on 127.0.0.1 (SIGNALFIRE_BENCH_POSTGRES)
 	$(BIN)/python -m bench.redaction
 
 # The redaction benchmark's peer, deface, in an environment of its own: it needs the GUI
