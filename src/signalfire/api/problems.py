@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InternalError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signalfire.core.errors import DomainError
@@ -18,6 +19,20 @@ log = logging.getLogger("signalfire.api")
 
 PROBLEM_TYPE = "application/problem+json"
 _HTTP_TITLES = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
+
+
+def unavailable(exc: DBAPIError) -> str | None:
+    """Why the database cannot take the request now, in words, when that is the trouble
+    (busy, unreachable, a standby that only reads: the client may try again and a
+    load balancer may send it elsewhere); ``None`` for any other database error."""
+    text = str(exc.orig)
+    if "locked" in text or "busy" in text:  # SQLite
+        return "the database is busy; try again"
+    if isinstance(exc.orig, psycopg.errors.ReadOnlySqlTransaction):
+        return "the database only reads now (a standby, or a failover under way); try again"
+    if exc.connection_invalidated or isinstance(exc.orig, psycopg.OperationalError):
+        return "the database cannot be reached; try again"
+    return None
 
 
 def problem(
@@ -104,8 +119,10 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(OperationalError)
-    async def on_database_busy(request: Request, exc: OperationalError) -> JSONResponse:
-        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+    @app.exception_handler(InternalError)
+    async def on_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        why = unavailable(exc)
+        if why is None:
             log.error("database error", extra={"path": request.url.path}, exc_info=exc)
             return problem(
                 500,
@@ -114,12 +131,9 @@ def install(app: FastAPI) -> None:
                 slug="internal",
                 instance=request.url.path,
             )
+        log.warning("database unavailable: %s", why, extra={"path": request.url.path})
         response = problem(
-            503,
-            "Service unavailable",
-            "the database is busy; try again",
-            slug="unavailable",
-            instance=request.url.path,
+            503, "Service unavailable", why, slug="unavailable", instance=request.url.path
         )
         response.headers["Retry-After"] = "1"
         return response
