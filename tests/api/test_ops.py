@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -19,7 +22,7 @@ def test_healthz(client: TestClient) -> None:
 def test_readyz_reports_the_schema_revision(client: TestClient, runtime: Runtime) -> None:
     body = client.get("/readyz").json()
     assert body["status"] == "ready"
-    assert body["schema_revision"] == migrate.head_revision(runtime.engine)
+    assert body["schema_revision"] == migrate.head_revision()
     assert body["schema_revision"] is not None
 
 
@@ -57,3 +60,14 @@ def test_every_response_carries_a_request_id(client: TestClient) -> None:
     second = client.get("/healthz").headers["x-request-id"]
     assert first
     assert first != second
+
+
+def test_successful_probes_stay_out_of_the_info_log(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="signalfire.access"):
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/api/incidents").status_code == 401
+    logged = [getattr(record, "path", None) for record in caplog.records]
+    assert logged == ["/api/incidents"]

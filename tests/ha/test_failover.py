@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from signalfire.accounts.models import Agency
 from signalfire.core import migrate
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.permissions import Role
@@ -34,6 +35,7 @@ from signalfire.core.config import load_settings
 from signalfire.core.db import make_engine
 from signalfire.core.runtime import build_runtime
 from signalfire.incidents.models import Incident, TimelineEvent
+from tests.cameras.leases import add_cameras, holders
 from tests.conftest import World, bearer, throwaway_postgres
 from tests.ha.processes import (
     Process,
@@ -69,7 +71,14 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path, road_cache: Path) -> Iterator[Site]:
+def extra_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Settings a test adds for its replicas (``indirect`` parametrisation)."""
+    added: dict[str, str] = getattr(request, "param", {})
+    return added
+
+
+@pytest.fixture
+def site(tmp_path: Path, road_cache: Path, extra_settings: dict[str, str]) -> Iterator[Site]:
     with throwaway_postgres("signalfire_ha") as url, running_nats(tmp_path) as nats_url:
         engine = make_engine(url)
         migrate.upgrade(engine)
@@ -85,6 +94,7 @@ def site(tmp_path: Path, road_cache: Path) -> Iterator[Site]:
             "SIGNALFIRE_GEO__PRELOAD": "false",
             "SIGNALFIRE_GEO__CACHE_DIR": str(road_cache),
             "SIGNALFIRE_VIDEO__WORKERS": "0",
+            **extra_settings,
         }
         with stopped_at_exit() as started:
             replicas = [replica(name, tmp_path, settings) for name in ("a", "b")]
@@ -296,3 +306,32 @@ def test_a_road_closure_survives_a_restart_of_both_replicas(site: Site) -> None:
         seen = client.get(f"{on_b}/api/road-closures", headers=bearer(site.token))
     assert seen.status_code == 200, seen.text
     assert [c["edge"] for c in seen.json()] == [made.json()["edge"]]
+
+
+@pytest.mark.parametrize("extra_settings", [{"SIGNALFIRE_VIDEO__WORKERS": "1"}], indirect=True)
+def test_a_dead_replicas_cameras_move_to_the_survivor_within_15_s(site: Site) -> None:
+    runtime = build_runtime(load_settings(database={"url": site.database_url}))
+    try:
+        with runtime.reader() as db:
+            agency_id = db.scalars(select(Agency.id).where(Agency.code == "HA-FIRE")).one()
+        cameras = set(add_cameras(runtime, agency_id, 2))
+        by_pid = {p.popen.pid: p for p, _base in site.replicas if p.popen is not None}
+
+        def holder_pids() -> set[int]:
+            held = holders(runtime)
+            return {int(held[c].split(":")[1]) for c in cameras if c in held}
+
+        wait_until(lambda: len(holder_pids()) == 1, "one replica holds both cameras")
+        (first,) = holder_pids()
+        by_pid[first].kill()
+        killed_at = time.monotonic()
+        wait_until(
+            lambda: len(holder_pids()) == 1 and first not in holder_pids(),
+            "the survivor took both cameras",
+        )
+        moved_after = time.monotonic() - killed_at
+        now_holding = holder_pids()
+    finally:
+        runtime.engine.dispose()
+    assert now_holding == set(by_pid) - {first}
+    assert moved_after < 15, f"the cameras moved {moved_after:.1f} s after the kill"

@@ -173,6 +173,11 @@ class ConcurrencyLimit:
             release()
 
 
+#: Health checks a load balancer sends several times a second: logged only at DEBUG
+#: while they succeed, so they do not drown the requests people make.
+PROBES = frozenset({"/healthz", "/readyz"})
+
+
 class AccessLog:
     """Give each request an id, log it as JSON, and count it for ``/metrics``."""
 
@@ -200,7 +205,9 @@ class AccessLog:
             route = _route_template(scope)
             REQUESTS.labels(scope["method"], route, str(status["code"])).inc()
             LATENCY.labels(scope["method"], route).observe(elapsed)
-            log.info(
+            quiet = scope["path"] in PROBES and status["code"] == 200
+            log.log(
+                logging.DEBUG if quiet else logging.INFO,
                 "request",
                 extra={
                     "request_id": request_id,

@@ -23,4 +23,4 @@ def current() -> None:
     """Print the database's revision and the one this code expects."""
     rt = runtime()
     typer.echo(f"current: {migrate.current_revision(rt.engine)}")
-    typer.echo(f"code expects: {migrate.head_revision(rt.engine)}")
+    typer.echo(f"code expects: {migrate.head_revision()}")

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+SCRIPT_LOCATION = "signalfire:migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic config that runs on ``engine``'s connections."""
     config = Config()
-    config.set_main_option("script_location", "signalfire:migrations")
+    config.set_main_option("script_location", SCRIPT_LOCATION)
     config.attributes["engine"] = engine
     return config
 
@@ -30,9 +33,19 @@ def downgrade(engine: Engine, revision: str) -> None:
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or ``None`` when it has none."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        revision: str | None = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        return revision
 
 
-def head_revision(engine: Engine) -> str | None:
-    """The newest revision this code knows."""
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revision() -> str | None:
+    """The newest revision this code knows (read once: the migrations ship in the package)."""
+    return _code_head()
+
+
+@cache
+def _code_head() -> str | None:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    return ScriptDirectory.from_config(config).get_current_head()
