@@ -5,7 +5,9 @@ the product's own CSV importer) at the CODIS 20 core loci and held in
 :class:`signalfire.strstats.index.ProfileIndex`. Timed: a high-stringency search for a stored
 profile, a moderate search for a stored profile with three loci dropped and one allele
 dropped out, and a full-sibling kinship scan keeping the top 100; each prefilter result
-then goes through the pure ranking (:func:`signalfire.strstats.search.search`).
+then goes through the pure ranking (:func:`signalfire.strstats.search.search`). Also timed:
+the first search after one profile is imported, with the index updated with the change
+(``ProfileIndex.changed``, what each replica does) or rebuilt from every profile.
 
 Peer in the same run: a plain numpy scan that compares all 20 columns of every row
 (``(codes == query) | (codes == 0)`` and a row-wise ``all``), the obvious vectorised way.
@@ -36,6 +38,7 @@ from signalfire.strstats.search import Hit, SearchProfile, search
 
 NIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "dna" / "nist1036"
 REPEATS = 5
+REBUILT = 100_000  # profiles coded again by the rebuild the update in place is set against
 T = TypeVar("T")
 
 
@@ -151,6 +154,19 @@ def main() -> None:
     moderate_found = f"{len(moderate_hits)} hit(s), the source first"
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load = os.getloadavg()[0]
+    new = SearchProfile(count + 1, "new", queries[2].loci)
+    sample = [stored(index, row) for row in range(min(count, REBUILT))]
+    small, current = ProfileIndex.build(sample), index.changed()  # as `build` codes them
+    for searched in (small, current):  # a replica's index has served searches before
+        searched.prefilter(new, stringency="high", min_loci=10)
+
+    def first_search(update: Callable[[], ProfileIndex]) -> Callable[[], npt.NDArray[np.int64]]:
+        return lambda: update().prefilter(new, stringency="high", min_loci=10)
+
+    rebuild_s, _ = timed(first_search(lambda: ProfileIndex.build([*sample, new])))
+    apply_small_s, _ = timed(first_search(lambda: small.changed(added=[new])))
+    apply_s, applied = timed(first_search(lambda: current.changed(added=[new])))
+    assert count + 1 in applied.tolist(), "the imported profile must be found"
     record(
         "DNA database search",
         f"""
@@ -170,6 +186,16 @@ ranking of what the prefilter keeps.
 | full-sibling kinship scan, top 100 | {kinship_s:.3f} | < 2.5 | {len(kinship_hits)} leads |
 | (once) pairing loci into `uint16` columns for scans | {pack_s:.3f} | | |
 | peer: plain numpy scan of all 20 columns (high) | {naive_s:.3f} | | same hits |
+
+The first search (high) after importing one profile into an index that has served searches,
+timed after the peak RSS above; a rebuild codes every profile again (about
+{rebuild_s / len(sample) * 1e6:.0f} µs each here, so not run for {count:,}; a replica also reads
+them all from the database first):
+
+| profiles stored | index updated with the change (`changed`) | rebuilt from every profile |
+|---:|---:|---:|
+| {len(sample):,} | {apply_small_s:.3f} s | {rebuild_s:.3f} s |
+| {count:,} | {apply_s:.3f} s | (not run) |
 """,
     )
     print(

@@ -57,7 +57,9 @@ class DnaAgencySettings(Base):
     ``profile_set_version`` is a fresh random token after every import and expungement
     (in the same transaction), so an in-memory search index knows when it is stale
     without scanning the profiles; a token, not a counter, so that a restored backup or
-    a recreated agency never passes for an index built before.
+    a recreated agency never passes for an index built before. ``profile_change_seq`` is
+    the number of the agency's latest :class:`DnaProfileChange` (0 before the first), so
+    an index knows how far behind it is.
     """
 
     __tablename__ = "dna_agency_settings"
@@ -65,8 +67,31 @@ class DnaAgencySettings(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     familial_search: Mapped[bool] = mapped_column(Boolean, default=False)
     profile_set_version: Mapped[str] = mapped_column(String(32))
+    profile_change_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     changed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class DnaProfileChange(Base):
+    """A profile added to or removed from an agency's set: the log that lets each
+    replica bring its search index up to date without reading every profile again.
+
+    Rows are numbered per agency (``seq`` 1, 2, ...) and written in the transaction of the
+    import or expungement, under the lock of the agency's settings row, so their order is
+    the order of the commits. ``version`` is the agency's ``profile_set_version`` after
+    the change: an index that stopped at ``seq`` checks that row's version against its
+    own, so one built from another history (a restored backup) rebuilds instead. Old rows
+    are pruned; an index further behind than the log rebuilds too.
+    """
+
+    __tablename__ = "dna_profile_changes"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    profile_id: Mapped[int] = mapped_column(Integer)  # no key: a removed profile is gone
+    change: Mapped[str] = mapped_column(String(8))  # added, removed
+    version: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DnaFamilialApproval(Base):

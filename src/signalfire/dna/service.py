@@ -183,7 +183,7 @@ def import_profiles(
             "nothing was imported: send it again"
         ) from None
     if rows:
-        profiles_changed(db, agency_id)
+        profiles_changed(db, agency_id, added=[row.id for row in rows])
     report = _report(parsed, list(zip(rows, fresh, strict=True)), refused)
     emit(
         db,
@@ -260,5 +260,5 @@ def expunge(*, db: Session, actor: Actor, why: Justification, profile_id: int) -
     )
     db.delete(profile)
     db.flush()
-    profiles_changed(db, agency_id)
+    profiles_changed(db, agency_id, removed=[profile_id])
     emit(db, event)

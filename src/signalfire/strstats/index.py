@@ -55,6 +55,103 @@ def _code_pairs(n: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     return low.astype(np.int32), high.astype(np.int32)
 
 
+def _recoding(names: Sequence[str], vocabulary: Sequence[str]) -> Codes | None:
+    """The table from codes over ``names`` to codes over ``vocabulary`` (which holds every
+    allele those codes use), or ``None`` when the two are the same."""
+    if list(names) == list(vocabulary):
+        return None
+    position = {allele: i for i, allele in enumerate(vocabulary)}
+    moved = np.array([position.get(name, 0) for name in names] + [0], dtype=np.int64)
+    first, second = _code_pairs(len(names))  # -1 (code 0) picks the padding above
+    low = np.minimum(moved[first], moved[second])
+    high = np.maximum(moved[first], moved[second])
+    table = high * (high + 1) // 2 + low + 1
+    table[0] = 0
+    recoding: Codes = table.astype(np.uint16)
+    return recoding
+
+
+Keys = npt.NDArray[np.int64]
+Counts = npt.NDArray[np.int64]
+
+
+def _ascending(keys: Keys) -> bool:
+    return keys.size < 2 or bool(np.all(keys[1:] > keys[:-1]))
+
+
+def _among(keys: Keys, wanted: Keys) -> npt.NDArray[np.bool_]:
+    """Which of ``keys`` are in ``wanted``: a binary search per wanted key when ``keys``
+    ascend (as :meth:`ProfileIndex.changed` leaves them), else :func:`numpy.isin`."""
+    if wanted.size == 0 or not _ascending(keys):
+        return np.isin(keys, wanted)
+    at = np.searchsorted(keys, wanted)
+    inside = at < keys.size
+    at, wanted = at[inside], wanted[inside]
+    mask = np.zeros(keys.size, dtype=bool)
+    mask[at[keys[at] == wanted]] = True
+    return mask
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """The rows of an index that a merge keeps: all, or those ``keep`` marks."""
+
+    index: ProfileIndex
+    keep: npt.NDArray[np.bool_] | None = None
+    dropped: npt.NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, np.intp))
+
+    @property
+    def size(self) -> int:
+        return int(self.index.keys.size - self.dropped.size)
+
+    def locus(self, locus: str) -> tuple[list[str], Codes, Counts] | None:
+        """Alleles, kept column and code counts at ``locus`` (``None``: never typed)."""
+        if locus not in self.index.alleles:
+            return None
+        row = self.index.loci.index(locus)
+        column, counts = self.index.codes[row], self.index._column_counts(row)
+        if self.keep is None:
+            return self.index.alleles[locus], column, counts
+        gone = np.bincount(column[self.dropped], minlength=counts.size)
+        return self.index.alleles[locus], column[self.keep], counts - gone
+
+
+def _merged(locus: str, sides: Sequence[_Rows], out: Codes) -> tuple[list[str], Counts] | None:
+    """Write the column of ``locus`` over the rows of every side, end to end, into
+    ``out``, coded over the alleles they hold there; those alleles and the counts of each
+    code (``None`` when no row is typed there). Counts come from the sides' counts, with
+    no pass over the rows."""
+    parts = [(side, side.locus(locus)) for side in sides]
+    seen: set[str] = set()
+    for _, part in parts:
+        if part is not None:
+            names, _, counts = part
+            first, second = _code_pairs(len(names))
+            used = np.flatnonzero(counts[1:]) + 1
+            seen.update(names[i] for i in np.union1d(first[used], second[used]))
+    if not seen:
+        return None
+    if len(seen) > MAX_ALLELES:
+        raise ValueError(f"more than {MAX_ALLELES} alleles at {locus}")
+    vocabulary = sorted(seen, key=allele_order)
+    merged = np.zeros(len(vocabulary) * (len(vocabulary) + 1) // 2 + 1, dtype=np.int64)
+    columns: list[Codes] = []
+    for side, part in parts:
+        if part is None:
+            columns.append(np.zeros(side.size, dtype=np.uint16))
+            merged[0] += side.size
+            continue
+        names, column, counts = part
+        table = _recoding(names, vocabulary)
+        columns.append(column if table is None else table[column])
+        if table is None:
+            merged += counts
+        else:
+            np.add.at(merged, table, counts)
+    np.concatenate(columns, out=out)
+    return vocabulary, merged
+
+
 def accepted_codes(
     alleles: Sequence[str], query: frozenset[str], *, mixture: bool, stringency: Stringency
 ) -> npt.NDArray[np.bool_]:
@@ -172,6 +269,56 @@ class ProfileIndex:
             ]
         keys = np.array([key for key, _ in coded], dtype=np.int64)
         return cls(loci, alleles, codes, keys, np.array(others, dtype=np.int64))
+
+    def changed(
+        self, added: Iterable[SearchProfile] = (), removed: Iterable[int] = ()
+    ) -> ProfileIndex:
+        """A new index without the profiles keyed ``removed`` and with ``added``.
+
+        The result equals :meth:`build` over the resulting profiles in ascending key order
+        (the same loci, allele vocabularies, codes, keys and others), so every prefilter and
+        kinship scan answers as a rebuild would; it costs a few numpy passes over the
+        columns instead of coding every profile again. Keys in ``removed`` that are not
+        indexed are ignored; an added key must not stay indexed (remove it in the same call
+        to replace a profile). ``self`` is left as it is.
+
+        Examples
+        --------
+        >>> a = SearchProfile(1, "a", {"TH01": ("6", "9.3")})
+        >>> b = SearchProfile(2, "b", {"TH01": ("7", "7"), "TPOX": ("8", "8")})
+        >>> index = ProfileIndex.build([a]).changed(added=[b])
+        >>> index.loci, index.alleles["TH01"], index.keys.tolist()
+        (('TH01', 'TPOX'), ['6', '7', '9.3'], [1, 2])
+        >>> smaller = index.changed(removed=[1])
+        >>> smaller.alleles, smaller.codes.tolist(), smaller.keys.tolist()
+        ({'TH01': ['7'], 'TPOX': ['8']}, [[1], [1]], [2])
+        """
+        gone = np.fromiter(removed, dtype=np.int64)
+        fresh = ProfileIndex.build(added)
+        keep = ~_among(self.keys, gone)
+        others = self.others[~_among(self.others, gone)]
+        kept = self.keys[keep]
+        keys = np.concatenate([kept, fresh.keys])
+        new = np.concatenate([fresh.keys, fresh.others])
+        if np.unique(new).size != new.size or _among(kept, new).any() or np.isin(others, new).any():
+            raise ValueError("an added profile's key is indexed already; remove it first")
+        others = np.sort(np.concatenate([others, fresh.others]))
+        dropped = np.flatnonzero(~keep)
+        sides = [_Rows(self, keep if dropped.size else None, dropped), _Rows(fresh)]
+        loci = sorted(set(self.loci) | set(fresh.loci))
+        codes = np.empty((len(loci), keys.size), dtype=np.uint16)
+        alleles: dict[str, list[str]] = {}
+        counts: dict[str, Counts] = {}
+        for locus in loci:
+            merged = _merged(locus, sides, codes[len(alleles)])
+            if merged is not None:  # else every profile typed there was removed
+                alleles[locus], counts[locus] = merged
+        if len(alleles) < len(loci):
+            codes = codes[: len(alleles)].copy()
+        if not _ascending(keys):
+            order = np.argsort(keys, kind="stable")
+            keys, codes = keys[order], codes[:, order]
+        return ProfileIndex(tuple(alleles), alleles, codes, keys, others, counts)
 
     def __len__(self) -> int:
         return int(self.keys.size + self.others.size)
