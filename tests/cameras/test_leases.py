@@ -13,8 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import delete, select
 
 from signalfire.cameras.models import Camera, CameraHealth, CameraLease
@@ -23,11 +21,10 @@ from signalfire.cameras.registry.schemas import CameraUpdate
 from signalfire.cameras.workers import lease, server
 from signalfire.cameras.workers.messages import HealthReport
 from signalfire.cameras.workers.supervisor import Supervisor
-from signalfire.core import migrate
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Role
 from signalfire.core.config import VideoSettings
-from signalfire.core.db import Base, make_engine, make_session_factory, transaction
+from signalfire.core.db import make_engine, make_session_factory, transaction
 from signalfire.core.runtime import Runtime
 from tests.cameras.leases import (
     FakeBackend,
@@ -71,22 +68,6 @@ def claim(runtime: Runtime, holder: str, cameras: list[int], seconds: float = 10
         return lease.claim(
             db=db, holder=holder, camera_ids=cameras, duration=timedelta(seconds=seconds)
         )
-
-
-def test_the_migration_creates_the_table_the_model_describes(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'schema.db'}")
-    try:
-        migrate.upgrade(engine)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            diffs = compare_metadata(context, Base.metadata)
-        assert [d for d in diffs if "camera_leases" in repr(d)] == []
-        migrate.downgrade(engine, "0013")
-        with engine.connect() as connection:
-            diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-        assert any(d[0] == "add_table" and d[1].name == "camera_leases" for d in diffs)
-    finally:
-        engine.dispose()
 
 
 def test_the_defaults_hand_a_dead_holders_cameras_on_within_15_s() -> None:

@@ -11,16 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signalfire.core import migrate
 from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.auth.permissions import Role
 from signalfire.core.config import load_settings
-from signalfire.core.db import Base, make_engine, transaction
+from signalfire.core.db import transaction
 from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.dna import index_service, search_service, service
 from signalfire.dna.models import DnaProfileChange
@@ -253,20 +250,3 @@ def test_changes_are_logged_in_the_transaction_of_the_change(
     ]
     assert rows[0].version == rows[2].version != rows[3].version
     assert (settings.profile_change_seq, settings.profile_set_version) == (4, rows[3].version)
-
-
-def test_migration_0016_makes_what_the_models_describe(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'schema.db'}")
-    try:
-        migrate.upgrade(engine)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            diffs = compare_metadata(context, Base.metadata)
-        assert [d for d in diffs if "dna_" in repr(d)] == []
-        migrate.downgrade(engine, "0015")
-        with engine.connect() as connection:
-            diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-        assert any(d[0] == "add_table" and d[1].name == "dna_profile_changes" for d in diffs)
-        assert "profile_change_seq" in repr(diffs)
-    finally:
-        engine.dispose()

@@ -19,17 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from signalfire.api.app import create_app
-from signalfire.core import clock, migrate
+from signalfire.core import clock
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.permissions import Role
 from signalfire.core.config import load_settings
-from signalfire.core.db import Base, make_engine, transaction
+from signalfire.core.db import transaction
 from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.redaction.models import RedactionJob
 from signalfire.redaction.recovery import STALE_AFTER
@@ -249,19 +247,3 @@ def test_a_job_killed_mid_analysis_is_failed_with_the_reason_after_restart(
     assert body["source"] == "upload:killed"
     assert 2 <= body["progress"]["done"] < 200
     assert _actions(runtime, progress.id) == []
-
-
-def test_migration_0015_makes_the_table_the_model_describes(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'schema.db'}")
-    try:
-        migrate.upgrade(engine)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            diffs = compare_metadata(context, Base.metadata)
-        assert [d for d in diffs if "redaction_jobs" in repr(d)] == []
-        migrate.downgrade(engine, "0014")
-        with engine.connect() as connection:
-            diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-        assert any(d[0] == "add_table" and d[1].name == "redaction_jobs" for d in diffs)
-    finally:
-        engine.dispose()

@@ -10,16 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
-from signalfire.core import clock, migrate
+from signalfire.core import clock
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.actor import Actor
 from signalfire.core.auth.permissions import Role
 from signalfire.core.config import load_settings
-from signalfire.core.db import Base, make_engine, transaction
+from signalfire.core.db import transaction
 from signalfire.core.errors import NotFound
 from signalfire.core.runtime import Runtime, build_runtime
 from signalfire.geo.roads import RoadGraph, Snap
@@ -232,21 +230,3 @@ def test_closing_and_reopening_are_stored_and_audited(runtime: Runtime, world: W
         ("road.closed", str(closed)),
         ("road.reopened", str(closed)),
     ]
-
-
-def test_the_migration_creates_the_table_the_model_describes(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'schema.db'}")
-    try:
-        migrate.upgrade(engine)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            diffs = compare_metadata(context, Base.metadata)
-        ours = [d for d in diffs if "road_closures" in repr(d)]
-        assert ours == []
-        migrate.downgrade(engine, "0011")
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection)
-            diffs = compare_metadata(context, Base.metadata)
-        assert any(d[0] == "add_table" and d[1].name == "road_closures" for d in diffs)
-    finally:
-        engine.dispose()
