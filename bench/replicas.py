@@ -14,7 +14,6 @@ import json
 import os
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -28,7 +27,7 @@ import aiohttp
 import httpx2 as httpx
 import websockets
 from tests.conftest import throwaway_postgres
-from tests.ha.processes import Process, haproxy, ready, replica, stopped_at_exit
+from tests.ha.processes import Process, behind_haproxy
 from tests.nats_process import running_nats
 
 from bench.harness import cpu_seconds, machine, percentile, record, seed, served
@@ -74,21 +73,9 @@ def site(directory: Path, count: int) -> Iterator[Site]:
             "SIGNALFIRE_GEO__PRELOAD": "false",
             "SIGNALFIRE_VIDEO__WORKERS": "0",
         }
-        with stopped_at_exit() as started:
-            replicas = [replica(f"r{n}", directory, settings) for n in range(count)]
-            for process, _base in replicas:
-                started.append(process.start())
-            for process, base in replicas:
-                process.wait(ready(base))
-            proxy, front = haproxy(directory, [base for _process, base in replicas])
-            started.append(proxy.start())
-            proxy.wait(ready(front))
-            try:
-                yield Site(replicas, front, made["dispatcher"])
-            except BaseException:
-                for process in started:
-                    print(f"--- {process.name}\n{process.tail()}", file=sys.stderr)
-                raise
+        names = [f"r{n}" for n in range(count)]
+        with behind_haproxy(directory, settings, names) as (replicas, front):
+            yield Site(replicas, front, made["dispatcher"])
 
 
 @dataclass(frozen=True, slots=True)

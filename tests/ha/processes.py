@@ -155,3 +155,26 @@ def stopped_at_exit() -> Iterator[list[Process]]:
 def _stop_all(processes: list[Process]) -> None:
     for process in reversed(processes):
         process.stop()
+
+
+@contextmanager
+def behind_haproxy(
+    directory: Path, settings: dict[str, str], names: list[str]
+) -> Iterator[tuple[list[tuple[Process, str]], str]]:
+    """Replicas called ``names`` with ``settings``, ready, behind HAProxy: the replicas
+    (process, base URL) and HAProxy's URL. On an error the processes' logs are printed."""
+    with stopped_at_exit() as started:
+        replicas = [replica(name, directory, settings) for name in names]
+        for process, _base in replicas:
+            started.append(process.start())
+        for process, base in replicas:
+            process.wait(ready(base))
+        proxy, front = haproxy(directory, [base for _process, base in replicas])
+        started.append(proxy.start())
+        proxy.wait(ready(front))
+        try:
+            yield replicas, front
+        except BaseException:
+            for process in started:
+                print(f"--- {process.name}\n{process.tail()}", file=sys.stderr)
+            raise

@@ -37,14 +37,7 @@ from signalfire.core.runtime import build_runtime
 from signalfire.incidents.models import Incident, TimelineEvent
 from tests.cameras.leases import add_cameras, holders
 from tests.conftest import World, bearer, throwaway_postgres
-from tests.ha.processes import (
-    Process,
-    clean_environment,
-    haproxy,
-    ready,
-    replica,
-    stopped_at_exit,
-)
+from tests.ha.processes import Process, behind_haproxy, clean_environment, ready
 from tests.nats_process import running_nats
 
 CALL = {
@@ -96,15 +89,7 @@ def site(tmp_path: Path, road_cache: Path, extra_settings: dict[str, str]) -> It
             "SIGNALFIRE_VIDEO__WORKERS": "0",
             **extra_settings,
         }
-        with stopped_at_exit() as started:
-            replicas = [replica(name, tmp_path, settings) for name in ("a", "b")]
-            for process, _base in replicas:
-                started.append(process.start())
-            for process, base in replicas:
-                process.wait(ready(base))
-            proxy, front = haproxy(tmp_path, [base for _process, base in replicas])
-            started.append(proxy.start())
-            proxy.wait(ready(front))
+        with behind_haproxy(tmp_path, settings, ["a", "b"]) as (replicas, front):
             yield Site(url, settings, replicas, front, token, tmp_path)
 
 
