@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import nats
+from nats.errors import NoRespondersError
+from nats.js.errors import ServiceUnavailableError
 
 from signalfire.accounts.events import AgencyCreated
 from signalfire.core.nats_bus import SUBJECT, BusUnavailable, NatsBus
@@ -41,13 +43,23 @@ def batch(number: int) -> list[Outgoing]:
 
 
 async def stored_ids(url: str, stream: str) -> list[str]:
-    """Every message id the stream holds, read back through a surviving node."""
+    """Every message id the stream holds, read back through the surviving nodes (once
+    they have elected a new JetStream leader, which may take seconds after a kill)."""
     client = await nats.connect(url.split(","))
     try:
-        js = client.jetstream()
-        info = await js.stream_info(stream)
+        js = client.jetstream(timeout=10)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                info = await js.stream_info(stream)
+                subscription = await js.subscribe(
+                    f"{SUBJECT}.>", stream=stream, ordered_consumer=True
+                )
+                break
+            except (TimeoutError, NoRespondersError, ServiceUnavailableError):  # no leader yet
+                assert time.monotonic() < deadline, "the survivors never answered"
+                await asyncio.sleep(0.5)
         ids: list[str] = []
-        subscription = await js.subscribe(f"{SUBJECT}.>", ordered_consumer=True)
         while len(ids) < info.state.messages:
             message = await subscription.next_msg(timeout=10)
             ids.append((message.headers or {}).get("Nats-Msg-Id", ""))
