@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -114,16 +115,23 @@ def road_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("roads")
 
 
+def runtime_on(database_url: str, data_dir: Path, road_cache: Path, **settings: Any) -> Runtime:
+    """A runtime on ``database_url`` as the tests build them (roads from the shared cache,
+    not preloaded), with more ``settings``: the fixture's, a second replica's, a restart's."""
+    return build_runtime(
+        load_settings(
+            database={"url": database_url},
+            data_dir=data_dir,
+            geo={"cache_dir": road_cache, "preload": False},
+            **settings,
+        )
+    )
+
+
 @pytest.fixture
 def runtime(database_url: str, road_cache: Path, tmp_path: Path) -> Iterator[Runtime]:
     """The platform wired to the test database."""
-    rt = build_runtime(
-        load_settings(
-            database={"url": database_url},
-            data_dir=tmp_path,
-            geo={"cache_dir": road_cache, "preload": False},
-        )
-    )
+    rt = runtime_on(database_url, tmp_path, road_cache)
     yield rt
     rt.engine.dispose()
 
@@ -142,14 +150,7 @@ def replicas(
     built: list[Runtime] = []
 
     def replica(name: str) -> Runtime:
-        runtime = build_runtime(
-            load_settings(
-                database={"url": database_url},
-                data_dir=tmp_path / name,
-                bus={"url": nats_url},
-                geo={"cache_dir": road_cache, "preload": False},
-            )
-        )
+        runtime = runtime_on(database_url, tmp_path / name, road_cache, bus={"url": nats_url})
         built.append(runtime)
         return runtime
 

@@ -16,14 +16,13 @@ from sqlalchemy.orm import Session
 
 from signalfire.core.auth.actor import Actor, Justification
 from signalfire.core.auth.permissions import Role
-from signalfire.core.config import load_settings
 from signalfire.core.db import transaction
-from signalfire.core.runtime import Runtime, build_runtime
+from signalfire.core.runtime import Runtime
 from signalfire.dna import index_service, search_service, service
 from signalfire.dna.models import DnaProfileChange
 from signalfire.dna.schemas import ProfileImport, SearchRequest
 from signalfire.strstats.index import ProfileIndex
-from tests.conftest import Clock, World
+from tests.conftest import Clock, World, runtime_on
 from tests.dna.support import wide_csv
 from tests.strstats import nist
 
@@ -37,13 +36,7 @@ SAMPLES = list(PEOPLE)
 @pytest.fixture
 def second(database_url: str, road_cache: Path, tmp_path: Path) -> Iterator[Runtime]:
     """Another replica on the same database."""
-    replica = build_runtime(
-        load_settings(
-            database={"url": database_url},
-            data_dir=tmp_path / "second",
-            geo={"cache_dir": road_cache, "preload": False},
-        )
-    )
+    replica = runtime_on(database_url, tmp_path / "second", road_cache)
     yield replica
     replica.engine.dispose()
 

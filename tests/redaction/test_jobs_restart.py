@@ -26,12 +26,11 @@ from signalfire.api.app import create_app
 from signalfire.core import clock
 from signalfire.core.audit.models import AuditEntry
 from signalfire.core.auth.permissions import Role
-from signalfire.core.config import load_settings
 from signalfire.core.db import transaction
-from signalfire.core.runtime import Runtime, build_runtime
+from signalfire.core.runtime import Runtime
 from signalfire.redaction.models import RedactionJob
 from signalfire.redaction.recovery import STALE_AFTER
-from tests.conftest import World, bearer
+from tests.conftest import World, bearer, runtime_on
 from tests.redaction.support import grace_hopper, write_clip
 
 WHY = {"X-Signalfire-Purpose": "release to court", "X-Signalfire-Case": "C-2026-118"}
@@ -41,13 +40,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def replica(database_url: str, road_cache: Path, tmp_path: Path) -> Iterator[Runtime]:
     """A second runtime on the same database and data directory: the restarted server."""
-    rt = build_runtime(
-        load_settings(
-            database={"url": database_url},
-            data_dir=tmp_path,
-            geo={"cache_dir": road_cache, "preload": False},
-        )
-    )
+    rt = runtime_on(database_url, tmp_path, road_cache)
     yield rt
     rt.engine.dispose()
 

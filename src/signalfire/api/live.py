@@ -158,11 +158,6 @@ class LiveHub:
             return self.seq + 1
         return event.bus_seq * DELTAS_PER_EVENT + min(index, DELTAS_PER_EVENT - 1)
 
-    def _newest_known(self) -> int:
-        """The highest ``since`` a client may resume from: on a numbering bus another
-        replica may be a little ahead of this one (the stream's numbers are shared)."""
-        return self.seq if self.bus.first_seq is None else 2**53
-
     def publish(self, event: Event) -> None:
         """Number ``event``'s deltas and queue them for every client that may see them."""
         for index, (topic, agencies, data) in enumerate(_deltas(event)):
@@ -186,7 +181,9 @@ class LiveHub:
         the buffer no longer reaches back that far and a snapshot is needed)."""
         client = Client(agency_id)
         backlog: list[Delta] | None = None
-        if since is not None and self._floor <= since <= self._newest_known():
+        # on a numbering bus another replica may be ahead of this one: its numbers are ours
+        numbered = self.bus.first_seq is not None
+        if since is not None and self._floor <= since and (numbered or since <= self.seq):
             client.after = since
             backlog = [d for d in self._buffer if client.sees(d)]
         self._clients.add(client)
